@@ -1,0 +1,181 @@
+"""The `vagval` command line (SPEC §11). Exit codes: 0 success, 2 bad usage or invalid input, 1 anything else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.screening import PolicyError, ProposalError, Proposal, Screening, load_policy, screen
+from app.screening.policy import DEFAULT_POLICY_PATH, Policy
+from app.screening.rules import MODE_SV, num
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class InputError(Exception):
+    """An input file that cannot be screened; the message names the problem."""
+
+
+def _location(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    return path or "(body)"
+
+
+def read_proposal(path: Path) -> Proposal:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    try:
+        return Proposal.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {_location(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise InputError(f"{path}: not a valid proposal:\n" + "\n".join(lines)) from None
+
+
+def screen_file(path: Path, policy: Policy) -> tuple[Proposal, Screening]:
+    proposal = read_proposal(path)
+    try:
+        return proposal, screen(proposal, policy)
+    except ProposalError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+# -- readable output ---------------------------------------------------------------------------
+
+_LABELS = {
+    "sv": {
+        "recommendation": "Rekommendation", "score": "Poäng", "threshold": "gräns", "parts": "Poängdelar",
+        "findings": "Iakttagelser", "conditions": "Villkor", "climate": "Klimat (CO2e)",
+        "per_traveller": "per resenär", "without_rf": "utan höghöjdseffekt", "return": "tur och retur",
+        "alternatives": "alternativ", "saves": "sparar", "digital": "Digitalt möte", "no_gain": "ingen klimatvinst",
+        "policy": "Policy", "factor": "faktor", "legs": "Delsträckor", "participants": "deltagare",
+    },
+    "en": {
+        "recommendation": "Recommendation", "score": "Score", "threshold": "threshold", "parts": "Score parts",
+        "findings": "Findings", "conditions": "Conditions", "climate": "Climate (CO2e)",
+        "per_traveller": "per traveller", "without_rf": "without radiative forcing", "return": "return",
+        "alternatives": "alternatives", "saves": "saves", "digital": "Digital meeting", "no_gain": "no climate gain",
+        "policy": "Policy", "factor": "factor", "legs": "Legs", "participants": "participants",
+    },
+}
+
+
+def explain(proposal: Proposal, s: Screening, lang: str) -> str:
+    """A readable explanation: recommendation, score and its parts, findings, CO2 per leg and alternatives."""
+    t = _LABELS[lang]
+    sv = lang == "sv"
+    rec = s.recommendation.value
+    out = [
+        f"{proposal.title}",
+        f"{t['recommendation']}: {rec.upper()}   {t['score']}: {num(s.score, lang)}/100 ({t['threshold']} {num(s.approve_threshold, lang)})",
+        "",
+        s.summary_sv if sv else s.summary_en,
+        "",
+        f"{t['parts']}:",
+    ]
+    for p in s.score_parts:
+        out.append(f"  {p.part:<16} {num(p.score, lang):>6} x {num(p.weight, lang, 0):>2} % = {num(p.points, lang, 2):>6}   "
+                   f"{p.reason_sv if sv else p.reason_en}")
+    out += ["", f"{t['findings']}:"]
+    for f in s.findings:
+        out.append(f"  [{f.severity.value}] {f.code}: {f.message_sv if sv else f.message_en}")
+    if s.conditions:
+        out += ["", f"{t['conditions']}:"]
+        out += [f"  - {c.text_sv if sv else c.text_en}" for c in s.conditions]
+    c = s.climate
+    if c is not None:
+        out += [
+            "",
+            f"{t['climate']}: {num(c.co2e_kg, lang)} kg ({num(c.co2e_kg_per_traveller, lang)} kg {t['per_traveller']}; "
+            f"{num(c.co2e_kg_without_rf, lang)} kg {t['without_rf']})",
+        ]
+        for leg in c.legs:
+            mode = MODE_SV[leg.mode] if sv else leg.mode
+            trip = f", {t['return']}" if leg.round_trip else ""
+            out.append(f"  {leg.index + 1}. {leg.from_.name} -> {leg.to.name}, {mode}{trip}: "
+                       f"{num(leg.distance_km, lang)} km -> {num(leg.co2e_kg, lang)} kg")
+            out.append(f"     {leg.distance_basis}; {t['factor']} {leg.factor.value:g} kg/{leg.factor.unit} "
+                       f"({leg.factor.source})")
+            for alt in leg.alternatives:
+                alt_mode = MODE_SV[alt.mode] if sv else alt.mode
+                out.append(f"     {t['alternatives']}: {alt_mode} {num(alt.co2e_kg, lang)} kg ({t['saves']} "
+                           f"{num(alt.saving_kg, lang)} kg)")
+        d = c.digital_meeting
+        gain = f"{t['saves']} {num(d.saving_kg, lang)} kg" if d.climate_gain else t["no_gain"]
+        out.append(f"  {t['digital']}: {d.participants} {t['participants']} x {num(d.hours, lang)} h -> "
+                   f"{num(d.co2e_kg, lang, 2)} kg ({gain}; {num(d.co2e_kg_low, lang, 2)}–{num(d.co2e_kg_high, lang, 2)} kg)")
+    out += ["", f"{t['policy']}: {s.policy_version} ({s.policy_hash[:19]}…), engine {s.engine_version}"]
+    return "\n".join(out)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def _policy(path: str | None) -> Policy:
+    return load_policy(path or DEFAULT_POLICY_PATH)
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    policy = _policy(args.policy)
+    proposal, result = screen_file(Path(args.file), policy)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(explain(proposal, result, args.lang))
+    return EXIT_OK
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    policy = _policy(args.policy)
+    files = sorted(Path(args.dir).glob("*.json"))
+    if not files:
+        raise InputError(f"no *.json proposals in {args.dir}")
+    for path in files:
+        proposal, result = screen_file(path, policy)
+        print(f"== {path}")
+        print(explain(proposal, result, args.lang))
+        print()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vagval", description="Vägval: sustainability screening of international work.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("screen", help="screen one proposal file offline")
+    p.add_argument("file", help="a proposal as JSON (SPEC §7a)")
+    p.add_argument("--json", action="store_true", help="print the full screening as one JSON object")
+    p.add_argument("--lang", choices=["sv", "en"], default="sv", help="language of the explanation (default sv)")
+    p.add_argument("--policy", help="a policy TOML file (default: the shipped Luleå policy)")
+    p.set_defaults(func=cmd_screen)
+
+    p = sub.add_parser("examples", help="screen every proposal in a folder and explain each")
+    p.add_argument("dir", nargs="?", default="examples")
+    p.add_argument("--lang", choices=["sv", "en"], default="en")
+    p.add_argument("--policy", help="a policy TOML file (default: the shipped Luleå policy)")
+    p.set_defaults(func=cmd_examples)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (InputError, PolicyError) as exc:
+        print(f"vagval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

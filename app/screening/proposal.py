@@ -1,0 +1,166 @@
+"""The proposal a client sends (SPEC §7a): frozen value objects, unknown fields rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+from app.screening.policy import FocusArea
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kind(StrEnum):
+    trip = "trip"
+    project = "project"
+    activity = "activity"
+
+
+class Answer(StrEnum):
+    yes = "yes"
+    partly = "partly"
+    no = "no"
+
+
+class Mode(StrEnum):
+    flight = "flight"
+    train = "train"
+    bus = "bus"
+    car = "car"
+    taxi = "taxi"
+    ferry = "ferry"
+
+
+class Cabin(StrEnum):
+    economy = "economy"
+    business = "business"
+
+
+class Fuel(StrEnum):
+    petrol = "petrol"
+    diesel = "diesel"
+    hybrid = "hybrid"
+    electric = "electric"
+    unknown = "unknown"
+
+
+class ValueAnswer(_Value):
+    answer: Answer
+    motivation: Text = ""
+
+
+class ValueAdded(_Value):
+    """The plan's three questions (Plan: 'Alla internationella projekt, aktiviteter och resor ska utvärderas')."""
+
+    development: ValueAnswer
+    environmental_scanning: ValueAnswer
+    influence: ValueAnswer
+
+
+class GoalClaim(_Value):
+    goal: Annotated[int, Field(ge=1, le=9)]
+    motivation: Text = ""
+
+
+class EuFunding(_Value):
+    programme: ShortText
+    share: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class Presence(_Value):
+    required: bool | None = None
+    reason: Slug | None = None
+    motivation: Text = ""
+
+
+class Coordinates(_Value):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    name: ShortText | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+
+
+PlaceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | Coordinates
+
+
+class Car(_Value):
+    fuel: Fuel = Fuel.unknown
+    occupants: Annotated[int, Field(ge=1, le=9)] | None = None
+
+
+class Leg(_Value):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: PlaceRef = Field(alias="from")
+    to: PlaceRef
+    mode: Mode
+    round_trip: bool = False
+    cabin: Cabin = Cabin.economy
+    car: Car | None = None
+
+    @field_validator("car")
+    @classmethod
+    def _car_only_for_road(cls, car: Car | None, info: ValidationInfo) -> Car | None:
+        if car is not None and info.data.get("mode") not in (Mode.car, Mode.taxi):
+            raise ValueError("car is only allowed on car and taxi legs")
+        return car
+
+
+class TravelPlan(_Value):
+    travellers: Annotated[int, Field(ge=1, le=500)] = 1
+    presence: Presence | None = None
+    digital_alternative: bool | None = None
+    meeting_hours: Annotated[float, Field(gt=0, le=1000)] | None = None
+    legs: Annotated[list[Leg], Field(min_length=1, max_length=50)]
+
+
+class Proposal(_Value):
+    """A proposed international trip, project or activity."""
+
+    kind: Kind
+    title: Title
+    description: Text = ""
+    department: Slug
+    external_ref: ShortText | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    focus_area: FocusArea | None = None
+    partners: Annotated[list[ShortText], Field(max_length=50)] = []
+    value_added: ValueAdded
+    goals: Annotated[list[GoalClaim], Field(max_length=9)] = []
+    gender_equality: Text = ""
+    eu_funding: EuFunding | None = None
+    budget_sek: Annotated[float, Field(ge=0, le=1e12)] | None = None
+    travel: TravelPlan | None = Field(default=None, validate_default=True)
+
+    @field_validator("end_date")
+    @classmethod
+    def _not_before_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start_date")
+        if end is not None and start is not None and end < start:
+            raise ValueError("end_date must not be before start_date")
+        return end
+
+    @field_validator("goals")
+    @classmethod
+    def _each_goal_once(cls, goals: list[GoalClaim]) -> list[GoalClaim]:
+        if len({g.goal for g in goals}) != len(goals):
+            raise ValueError("each goal may be claimed once")
+        return goals
+
+    @field_validator("travel")
+    @classmethod
+    def _trips_travel(cls, travel: TravelPlan | None, info: ValidationInfo) -> TravelPlan | None:
+        if travel is None and info.data.get("kind") == Kind.trip:
+            raise ValueError("travel is required for a trip")
+        return travel
