@@ -28,17 +28,34 @@ def _kg(x: float) -> float:
     return round(x, KG_DECIMALS)
 
 
+_FACTORS_USED: dict[int, tuple[Factor, FactorUsed]] = {}
+_PLACES_USED: dict[ResolvedPlace, PlaceUsed] = {}
+
+
 def factor_used(f: Factor) -> FactorUsed:
-    return FactorUsed(
-        mode=f.mode, variant=f.variant, value=f.per_unit, value_without_rf=f.per_unit_without_rf,
-        with_rf=f.with_rf, without_rf=f.without_rf, wtt=f.wtt, wtt_included=f.wtt_included,
-        unit=f.unit, source=f.source, year=f.year,
-    )
+    """The factor as the result shows it (built once per factor object)."""
+    hit = _FACTORS_USED.get(id(f))
+    if hit is None or hit[0] is not f:
+        hit = (f, FactorUsed(
+            mode=f.mode, variant=f.variant, value=f.per_unit, value_without_rf=f.per_unit_without_rf,
+            with_rf=f.with_rf, without_rf=f.without_rf, wtt=f.wtt, wtt_included=f.wtt_included,
+            unit=f.unit, source=f.source, year=f.year,
+        ))
+        if len(_FACTORS_USED) > 10_000:
+            _FACTORS_USED.clear()
+        _FACTORS_USED[id(f)] = hit
+    return hit[1]
 
 
 def place_used(p: ResolvedPlace) -> PlaceUsed:
-    return PlaceUsed(query=p.query, name=p.name, lat=p.lat, lon=p.lon, country=p.country, kind=p.kind,
-                     iata=p.iata, source=p.source)
+    hit = _PLACES_USED.get(p)
+    if hit is None:
+        hit = PlaceUsed(query=p.query, name=p.name, lat=p.lat, lon=p.lon, country=p.country, kind=p.kind,
+                        iata=p.iata, source=p.source)
+        if len(_PLACES_USED) > 100_000:
+            _PLACES_USED.clear()
+        _PLACES_USED[p] = hit
+    return hit
 
 
 def flight_haul(great_circle_km: float, policy: Policy) -> str:
@@ -46,15 +63,27 @@ def flight_haul(great_circle_km: float, policy: Policy) -> str:
     return "short-haul" if great_circle_km < policy.distance.short_haul_below_km else "long-haul"
 
 
-def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
-    """The policy corridor whose two ends lie within the radius of the leg's two ends, either direction."""
-    radius, earth = policy.travel.corridor_radius_km, policy.distance.earth_radius_km
+def _corridor_ends(policy: Policy) -> list[tuple[Corridor, tuple[float, float], tuple[float, float]]]:
+    out = []
     for corridor in policy.corridors:
         e1, e2 = (policy.place(k) for k in corridor.ends)
-        near = lambda p, e: haversine_km(p.lat, p.lon, e.lat, e.lon, earth) <= radius  # noqa: E731
-        if (near(a, e1) and near(b, e2)) or (near(a, e2) and near(b, e1)):
-            return corridor
-    return None
+        out.append((corridor, (e1.lat, e1.lon), (e2.lat, e2.lon)))
+    return out
+
+
+def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
+    """The policy corridor whose two ends lie within the radius of the leg's two ends, either direction."""
+    return policy.memo(("corridor", a.lat, a.lon, b.lat, b.lon), lambda: _match_corridor(a, b, policy))
+
+
+def _match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
+    ends = policy.memo("corridor_ends", lambda: _corridor_ends(policy))
+    radius, earth = policy.travel.corridor_radius_km, policy.distance.earth_radius_km
+
+    def near(p: ResolvedPlace, end: tuple[float, float]) -> bool:
+        return haversine_km(p.lat, p.lon, end[0], end[1], earth) <= radius
+
+    return next((c for c, e1, e2 in ends if (near(a, e1) and near(b, e2)) or (near(a, e2) and near(b, e1))), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +168,7 @@ def _alternatives(
 
 @dataclass(frozen=True, slots=True)
 class LegEstimate:
+    key: tuple
     result: LegResult
     own: ModeEstimate
     best_alternative: ModeEstimate | None
@@ -181,7 +211,7 @@ def estimate_leg(index: int, leg: Leg, travellers: int, policy: Policy, gazettee
             for alt in alternatives
         ],
     )
-    return LegEstimate(result, own, alternatives[0] if alternatives else None, corridor)
+    return LegEstimate((index, leg, travellers), result, own, alternatives[0] if alternatives else None, corridor)
 
 
 def meeting_hours(proposal: Proposal, travel: TravelPlan, policy: Policy) -> tuple[float, str]:
@@ -207,7 +237,11 @@ def estimate(proposal: Proposal, policy: Policy, gazetteer: Gazetteer) -> Climat
     if travel is None:
         return None
     n = travel.travellers
-    legs = [estimate_leg(i, leg, n, policy, gazetteer) for i, leg in enumerate(travel.legs)]
+    # A leg's estimate depends only on (position, leg, travellers) under a policy: computed once per policy.
+    legs = [
+        policy.memo(("leg", i, leg, n), lambda i=i, leg=leg: estimate_leg(i, leg, n, policy, gazetteer))
+        for i, leg in enumerate(travel.legs)
+    ]
     total = sum(leg.own.co2e_kg for leg in legs)
     total_without_rf = sum(leg.own.co2e_kg_without_rf for leg in legs)
 

@@ -37,11 +37,7 @@ RECOMMENDATION_EN = {
 
 def gazetteer(policy: Policy) -> Gazetteer:
     """The place resolver for a policy, built once per policy object."""
-    g = policy.__dict__.get("_gazetteer")
-    if g is None:
-        g = Gazetteer(policy)
-        object.__setattr__(policy, "_gazetteer", g)
-    return g
+    return policy.memo("gazetteer", lambda: Gazetteer(policy))
 
 
 def match_partners(proposal: Proposal, policy: Policy) -> list[PartnerResult]:

@@ -9,7 +9,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "lulea-2019-2023-rev-2021-12-03.toml"
 
@@ -289,6 +292,9 @@ RULE_CODES = (
 )
 
 
+T = TypeVar("T")
+
+
 class Policy(_Model):
     policy: PolicyInfo
     plan_refs: dict[str, str]
@@ -305,6 +311,19 @@ class Policy(_Model):
     corridors: list[Corridor]
     factors: list[Factor]
     digital: Digital
+
+    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
+
+    def memo(self, key: Any, factory: Callable[[], T]) -> T:
+        """A value derived from this (immutable) policy, computed once: indexes, constant findings."""
+        memo = self.__pydantic_private__["_memo"]  # direct: pydantic's __getattr__ is slow on a hot path
+        try:
+            return memo[key]
+        except KeyError:
+            if len(memo) > 200_000:
+                memo.clear()
+            value = memo[key] = factory()
+            return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -368,34 +387,32 @@ class Policy(_Model):
 
     @property
     def _index(self) -> dict[str, Any]:
-        cached = self.__dict__.get("_cached_index")
-        if cached is None:
-            from app.screening.places import normalise
+        return self.memo("index", self._build_index)
 
-            partners: dict[str, Partner] = {}
-            for p in self.partners:
-                for name in (p.slug, p.name_sv, p.name_en, *p.aliases):
-                    partners.setdefault(normalise(name), p)
-            cached = {
-                "factors": {(f.mode, f.variant): f for f in self.factors},
-                "partners": partners,
-                "goals": {g.number: g for g in self.goals},
-                "places": {p.key: p for p in self.places},
-                "reasons": {r.key: r for r in self.travel.presence_reasons},
-                "focus_areas": {f.key.value: f for f in self.focus_areas},
-            }
-            object.__setattr__(self, "_cached_index", cached)
-        return cached
+    def _build_index(self) -> dict[str, Any]:
+        from app.screening.places import normalise
+
+        partners: dict[str, Partner] = {}
+        for p in self.partners:
+            for name in (p.slug, p.name_sv, p.name_en, *p.aliases):
+                partners.setdefault(normalise(name), p)
+        return {
+            "factors": {(f.mode, f.variant): f for f in self.factors},
+            "partners": partners,
+            "goals": {g.number: g for g in self.goals},
+            "places": {p.key: p for p in self.places},
+            "reasons": {r.key: r for r in self.travel.presence_reasons},
+            "focus_areas": {f.key.value: f for f in self.focus_areas},
+        }
 
     @property
     def content_hash(self) -> str:
         """sha256 of the policy's canonical JSON: the same content gives the same hash."""
-        cached = self.__dict__.get("_cached_hash")
-        if cached is None:
-            canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            cached = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-            object.__setattr__(self, "_cached_hash", cached)
-        return cached
+        return self.memo("content_hash", self._hash)
+
+    def _hash(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
     def version(self) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from app.screening.co2 import ClimateEstimate
+from app.screening.co2 import ClimateEstimate, LegEstimate
 from app.screening.policy import FocusArea, PartnerStatus, Policy
 from app.screening.proposal import Answer, Kind, Proposal
 from app.screening.result import (
@@ -32,6 +34,22 @@ class Facts:
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     part: ScorePart | None = None
+
+
+def memoised(key: Callable[[Facts], Hashable | None]):
+    """Compute a rule once per policy for each distinct value of the inputs it reads (`key`; None: don't)."""
+
+    def wrap(rule):
+        @functools.wraps(rule)
+        def run(facts: Facts):
+            k = key(facts)
+            if k is None:
+                return rule(facts)
+            return facts.policy.memo((rule.__name__, k), lambda: rule(facts))
+
+        return run
+
+    return wrap
 
 
 def num(x: float, lang: str, decimals: int = 1) -> str:
@@ -64,49 +82,75 @@ MODE_SV = {"flight": "flyg", "train": "tåg", "bus": "buss", "car": "bil", "taxi
 def value_added(facts: Facts) -> tuple[Outcome, list[QuestionResult]]:
     """The three value-added questions; all three 'no' is a blocker."""
     policy, answers = facts.policy, facts.proposal.value_added
-    scores = policy.scoring.value_added
     out, questions = Outcome(), []
-    rule = policy.motivation
     for q in policy.value_added_questions:
         given = getattr(answers, q.key)
         ok = substantive(given.motivation, policy)
-        counted = given.answer
-        if given.answer in (Answer.yes, Answer.partly) and not ok:
-            counted = Answer.partly
-            out.findings.append(finding(
-                policy, "VALUE_ADDED", "VALUE_ADDED_NO_MOTIVATION", Severity.missing,
-                f"Frågan ”{q.question_sv}” besvaras ”{_ANSWER_SV[given.answer]}” utan saklig motivering "
-                f"(minst {rule.min_chars} tecken och {rule.min_words} ord); svaret räknas som ”delvis” tills det motiveras.",
-                f"The question \"{q.question_en}\" is answered \"{given.answer}\" without a substantive motivation "
-                f"(at least {rule.min_chars} characters and {rule.min_words} words); it counts as \"partly\" until motivated.",
-            ))
-        score = getattr(scores, counted.value)
-        questions.append(QuestionResult(
-            key=q.key, question_sv=q.question_sv, question_en=q.question_en, answer=given.answer.value,
-            motivation_substantive=ok, counted_as=counted.value, score=score,
-        ))
+        result, missing = policy.memo(("value_added", q.key, given.answer, ok), lambda: _question(policy, q, given.answer, ok))
+        if missing is not None:
+            out.findings.append(missing)
+        questions.append(result)
+    counted = tuple(q.counted_as for q in questions)
+    summary, out.part = policy.memo(("value_added_part", counted), lambda: _value_added_part(policy, questions))
+    if summary is not None:
+        out.findings.append(summary)
+    return out, questions
+
+
+def _question(policy: Policy, q, answer: Answer, ok: bool) -> tuple[QuestionResult, Finding | None]:
+    rule, counted, missing = policy.motivation, answer, None
+    if answer in (Answer.yes, Answer.partly) and not ok:
+        counted = Answer.partly
+        missing = finding(
+            policy, "VALUE_ADDED", "VALUE_ADDED_NO_MOTIVATION", Severity.missing,
+            f"Frågan ”{q.question_sv}” besvaras ”{_ANSWER_SV[answer]}” utan saklig motivering "
+            f"(minst {rule.min_chars} tecken och {rule.min_words} ord); svaret räknas som ”delvis” tills det motiveras.",
+            f"The question \"{q.question_en}\" is answered \"{answer}\" without a substantive motivation "
+            f"(at least {rule.min_chars} characters and {rule.min_words} words); it counts as \"partly\" until motivated.",
+        )
+    result = QuestionResult(
+        key=q.key, question_sv=q.question_sv, question_en=q.question_en, answer=answer.value,
+        motivation_substantive=ok, counted_as=counted.value, score=getattr(policy.scoring.value_added, counted.value),
+    )
+    return result, missing
+
+
+def _value_added_part(policy: Policy, questions: list[QuestionResult]) -> tuple[Finding | None, ScorePart]:
+    summary = None
     if all(q.answer == "no" for q in questions):
-        out.findings.append(finding(
+        summary = finding(
             policy, "VALUE_ADDED", "VALUE_ADDED_NONE", Severity.blocker,
             "Ingen av de tre frågorna om mervärde besvaras ja eller delvis. Planen: ”Allt internationellt samarbete "
             "ska tillföra ett mervärde”.",
             "None of the three value-added questions is answered yes or partly. The plan: \"All international "
             "cooperation shall add value\".",
-        ))
+        )
     elif all(q.counted_as == "yes" for q in questions):
-        out.findings.append(finding(
+        summary = finding(
             policy, "VALUE_ADDED", "VALUE_ADDED_CLEAR", Severity.info,
             "Alla tre frågorna om mervärde besvaras ja, med motivering.",
             "All three value-added questions are answered yes, with a motivation.",
-        ))
+        )
     mean = sum(q.score for q in questions) / len(questions)
     counts_sv = ", ".join(f"{q.key}: {_ANSWER_SV[q.counted_as]}" for q in questions)
     counts_en = ", ".join(f"{q.key}: {q.counted_as}" for q in questions)
-    out.part = part("value_added", mean, policy.scoring.weights.value_added,
-                    f"Medelvärdet av de tre frågorna ({counts_sv}).", f"Mean of the three questions ({counts_en}).")
-    return out, questions
+    return summary, part("value_added", mean, policy.scoring.weights.value_added,
+                         f"Medelvärdet av de tre frågorna ({counts_sv}).", f"Mean of the three questions ({counts_en}).")
 
 
+def _digital_first_key(facts: Facts) -> Hashable | None:
+    travel = facts.proposal.travel
+    if travel is None:
+        return ("no travel",)
+    p, digital = travel.presence, travel.digital_alternative
+    if p is None:
+        return (None, None, False, digital)
+    if p.required is False and digital is True:
+        return None  # the message states the CO2 avoided: computed every time
+    return (p.required, p.reason, substantive(p.motivation, facts.policy), digital)
+
+
+@memoised(_digital_first_key)
 def digital_first(facts: Facts) -> tuple[Outcome, bool]:
     """Digital meetings first when presence is not required and a digital alternative exists."""
     policy, travel = facts.policy, facts.proposal.travel
@@ -194,14 +238,9 @@ def climate(facts: Facts) -> Outcome:
         out.part = part("climate", 100, weight, "Ingen resa ingår.", "No travel is included.")
         return out
     c = estimate.climate
-    legs_sv = "; ".join(
-        f"{_leg_label(leg)} ({MODE_SV[leg.mode]}, {num(leg.distance_km, 'sv')} km{', tur och retur' if leg.round_trip else ''}): "
-        f"{num(leg.co2e_kg, 'sv')} kg" for leg in c.legs
-    )
-    legs_en = "; ".join(
-        f"{_leg_label(leg)} ({leg.mode}, {num(leg.distance_km, 'en')} km{', return' if leg.round_trip else ''}): "
-        f"{num(leg.co2e_kg, 'en')} kg" for leg in c.legs
-    )
+    per_leg = [policy.memo(("climate_leg", leg.key), lambda leg=leg: _climate_leg(policy, leg)) for leg in estimate.legs]
+    legs_sv = "; ".join(text_sv for text_sv, _, _, _ in per_leg)
+    legs_en = "; ".join(text_en for _, text_en, _, _ in per_leg)
     out.findings.append(finding(
         policy, "CLIMATE", "CLIMATE_CO2E", Severity.info,
         f"Resan beräknas ge {num(c.co2e_kg, 'sv')} kg CO2e ({num(c.co2e_kg_per_traveller, 'sv')} kg per resenär, "
@@ -209,40 +248,8 @@ def climate(facts: Facts) -> Outcome:
         f"The travel is estimated at {num(c.co2e_kg, 'en')} kg CO2e ({num(c.co2e_kg_per_traveller, 'en')} kg per "
         f"traveller, {num(c.co2e_kg_without_rf, 'en')} kg without radiative forcing). {legs_en}.",
     ))
-    limit = policy.travel.mode_shift_max_km
-    shifts = 0
-    for leg in estimate.legs:
-        r, best = leg.result, leg.best_alternative
-        if r.mode == "flight" and leg.corridor is not None and best is not None and leg.corridor.night_train:
-            out.findings.append(finding(
-                policy, "CLIMATE", "CLIMATE_NIGHT_TRAIN", Severity.advice,
-                f"Nattåg går på sträckan {_leg_label(r)}: det ersätter en hotellnatt och sparar "
-                f"{num(leg.own.co2e_kg - best.co2e_kg, 'sv')} kg CO2e jämfört med flyget.",
-                f"A night train serves {_leg_label(r)}: it replaces a hotel night and saves "
-                f"{num(leg.own.co2e_kg - best.co2e_kg, 'en')} kg CO2e compared with the flight.",
-            ))
-        elif r.mode_shift and best is not None:
-            shifts += 1
-            via_sv = f" ({leg.corridor.via_sv})" if leg.corridor.via_sv else ""
-            via_en = f" ({leg.corridor.via_en})" if leg.corridor.via_en else ""
-            out.findings.append(finding(
-                policy, "CLIMATE", "CLIMATE_MODE_SHIFT", Severity.condition,
-                f"Flyget {_leg_label(r)} är {num(r.great_circle_km, 'sv')} km, kortare än {num(limit, 'sv', 0)} km, och "
-                f"sträckan har förbindelse på marken{via_sv}: res med {MODE_SV[best.mode]} i stället, vilket sparar "
-                f"{num(leg.own.co2e_kg - best.co2e_kg, 'sv')} kg CO2e.",
-                f"The flight {_leg_label(r)} is {num(r.great_circle_km, 'en')} km, shorter than {num(limit, 'en', 0)} km, "
-                f"and the route has a surface connection{via_en}: travel by {best.mode} instead, saving "
-                f"{num(leg.own.co2e_kg - best.co2e_kg, 'en')} kg CO2e.",
-            ))
-        elif r.alternatives and r.mode in ("flight", "car", "taxi"):
-            alt = r.alternatives[0]
-            out.findings.append(finding(
-                policy, "CLIMATE", "CLIMATE_LOWER_EMISSION_ALTERNATIVE", Severity.info,
-                f"{_leg_label(r)}: {MODE_SV[alt.mode]} skulle ge {num(alt.co2e_kg, 'sv')} kg CO2e i stället för "
-                f"{num(r.co2e_kg, 'sv')} kg ({num(alt.saving_kg, 'sv')} kg mindre).",
-                f"{_leg_label(r)}: {alt.mode} would emit {num(alt.co2e_kg, 'en')} kg CO2e instead of "
-                f"{num(r.co2e_kg, 'en')} kg ({num(alt.saving_kg, 'en')} kg less).",
-            ))
+    out.findings += [f for _, _, leg_finding, _ in per_leg if (f := leg_finding) is not None]
+    shifts = sum(1 for *_, shift in per_leg if shift)
     emission_penalty = min(scores.max_emission_penalty, c.co2e_kg_per_traveller / scores.kg_per_point)
     shift_penalty = shifts * scores.avoidable_flight_penalty
     score = max(0.0, 100 - emission_penalty - shift_penalty)
@@ -256,6 +263,46 @@ def climate(facts: Facts) -> Outcome:
         f" − {num(shift_penalty, 'en', 0)} for {shifts} flight leg(s) that can be replaced by surface travel.",
     )
     return out
+
+
+def _climate_leg(policy: Policy, leg: LegEstimate) -> tuple[str, str, Finding | None, bool]:
+    """One leg's line in the CO2 finding, and its mode-shift, night-train or alternative finding."""
+    r, best = leg.result, leg.best_alternative
+    text_sv = (f"{_leg_label(r)} ({MODE_SV[r.mode]}, {num(r.distance_km, 'sv')} km"
+               f"{', tur och retur' if r.round_trip else ''}): {num(r.co2e_kg, 'sv')} kg")
+    text_en = (f"{_leg_label(r)} ({r.mode}, {num(r.distance_km, 'en')} km"
+               f"{', return' if r.round_trip else ''}): {num(r.co2e_kg, 'en')} kg")
+    limit = policy.travel.mode_shift_max_km
+    if r.mode == "flight" and leg.corridor is not None and best is not None and leg.corridor.night_train:
+        return text_sv, text_en, finding(
+            policy, "CLIMATE", "CLIMATE_NIGHT_TRAIN", Severity.advice,
+            f"Nattåg går på sträckan {_leg_label(r)}: det ersätter en hotellnatt och sparar "
+            f"{num(leg.own.co2e_kg - best.co2e_kg, 'sv')} kg CO2e jämfört med flyget.",
+            f"A night train serves {_leg_label(r)}: it replaces a hotel night and saves "
+            f"{num(leg.own.co2e_kg - best.co2e_kg, 'en')} kg CO2e compared with the flight.",
+        ), False
+    if r.mode_shift and best is not None:
+        via_sv = f" ({leg.corridor.via_sv})" if leg.corridor.via_sv else ""
+        via_en = f" ({leg.corridor.via_en})" if leg.corridor.via_en else ""
+        return text_sv, text_en, finding(
+            policy, "CLIMATE", "CLIMATE_MODE_SHIFT", Severity.condition,
+            f"Flyget {_leg_label(r)} är {num(r.great_circle_km, 'sv')} km, kortare än {num(limit, 'sv', 0)} km, och "
+            f"sträckan har förbindelse på marken{via_sv}: res med {MODE_SV[best.mode]} i stället, vilket sparar "
+            f"{num(leg.own.co2e_kg - best.co2e_kg, 'sv')} kg CO2e.",
+            f"The flight {_leg_label(r)} is {num(r.great_circle_km, 'en')} km, shorter than {num(limit, 'en', 0)} km, "
+            f"and the route has a surface connection{via_en}: travel by {best.mode} instead, saving "
+            f"{num(leg.own.co2e_kg - best.co2e_kg, 'en')} kg CO2e.",
+        ), True
+    if r.alternatives and r.mode in ("flight", "car", "taxi"):
+        alt = r.alternatives[0]
+        return text_sv, text_en, finding(
+            policy, "CLIMATE", "CLIMATE_LOWER_EMISSION_ALTERNATIVE", Severity.info,
+            f"{_leg_label(r)}: {MODE_SV[alt.mode]} skulle ge {num(alt.co2e_kg, 'sv')} kg CO2e i stället för "
+            f"{num(r.co2e_kg, 'sv')} kg ({num(alt.saving_kg, 'sv')} kg mindre).",
+            f"{_leg_label(r)}: {alt.mode} would emit {num(alt.co2e_kg, 'en')} kg CO2e instead of "
+            f"{num(r.co2e_kg, 'en')} kg ({num(alt.saving_kg, 'en')} kg less).",
+        ), False
+    return text_sv, text_en, None, False
 
 
 def traffic_safety(facts: Facts) -> Outcome:
@@ -276,6 +323,7 @@ def traffic_safety(facts: Facts) -> Outcome:
     return out
 
 
+@memoised(lambda f: (f.proposal.focus_area, tuple(tuple(p.focus_areas) for p in f.partners)))
 def focus_area(facts: Facts) -> tuple[Outcome, FocusAreaResult]:
     """In one of the plan's prioritised focus areas: positive; elsewhere: neutral with a note."""
     policy, proposal = facts.policy, facts.proposal
@@ -316,6 +364,7 @@ def focus_area(facts: Facts) -> tuple[Outcome, FocusAreaResult]:
     return out, FocusAreaResult(stated=stated, effective=effective, prioritised=bool(prioritised))
 
 
+@memoised(lambda f: tuple((p.query, p.slug) for p in f.partners))
 def partner_status(facts: Facts) -> Outcome:
     """Each partner's status in the plan: ended blocks, deprioritised and dormant need a motivation."""
     policy, out = facts.policy, Outcome()
@@ -365,6 +414,7 @@ def partner_status(facts: Facts) -> Outcome:
     return out
 
 
+@memoised(lambda f: (f.proposal.kind, substantive(f.proposal.gender_equality, f.policy)))
 def gender_equality(facts: Facts) -> Outcome:
     """Gender equality and equal rights shall permeate the work: projects and activities must say how."""
     policy, proposal, out = facts.policy, facts.proposal, Outcome()
@@ -393,6 +443,7 @@ def gender_equality(facts: Facts) -> Outcome:
     return out
 
 
+@memoised(lambda f: (f.proposal.kind, f.proposal.eu_funding, f.proposal.budget_sek is None))
 def eu_funding(facts: Facts) -> Outcome:
     """EU funds and programmes shall be used: co-funding is positive; a project with no funding plan gets advice."""
     policy, proposal, out = facts.policy, facts.proposal, Outcome()
@@ -428,31 +479,35 @@ def eu_funding(facts: Facts) -> Outcome:
 
 def goals(facts: Facts) -> tuple[Outcome, list[GoalResult]]:
     """The nine overarching goals: each claim needs a motivation; no motivated goal cannot be approved."""
-    policy, proposal, out = facts.policy, facts.proposal, Outcome()
-    scores, weight = policy.scoring.goals, policy.scoring.weights.goals
-    claims = {c.goal: c for c in proposal.goals}
+    policy, proposal = facts.policy, facts.proposal
+    claims = {c.goal: substantive(c.motivation, policy) for c in proposal.goals}
+    key = tuple(sorted(claims.items()))
+    return policy.memo(("goals", key), lambda: _goals(policy, claims))
+
+
+def _goals(policy: Policy, claims: dict[int, bool]) -> tuple[Outcome, list[GoalResult]]:
+    scores, weight, out = policy.scoring.goals, policy.scoring.weights.goals, Outcome()
     results, served, unmotivated = [], [], []
     for g in sorted(policy.goals, key=lambda g: g.number):
-        claim = claims.get(g.number)
-        sdgs = sorted(set(g.sdgs_official) | set(g.sdgs_proposed))
-        motivated = claim is not None and substantive(claim.motivation, policy)
+        claimed = g.number in claims
+        motivated = claims.get(g.number, False)
         if motivated:
             served.append(g)
             reason_sv, reason_en, score = "Anspråket är motiverat.", "The claim is motivated.", 100.0
-        elif claim is not None:
+        elif claimed:
             unmotivated.append(g)
             reason_sv, reason_en, score = ("Anspråket saknar saklig motivering och räknas inte.",
                                            "The claim has no substantive motivation and is not counted.", 0.0)
         else:
             reason_sv, reason_en, score = "Inte angivet.", "Not claimed.", 0.0
         results.append(GoalResult(
-            goal=g.number, title_sv=g.title_sv, title_en=g.title_en, claimed=claim is not None, motivated=motivated,
-            score=score, sdgs=sdgs, sdgs_official=g.sdgs_official, sdgs_proposed=g.sdgs_proposed,
+            goal=g.number, title_sv=g.title_sv, title_en=g.title_en, claimed=claimed, motivated=motivated,
+            score=score, sdgs=_sdgs(g), sdgs_official=g.sdgs_official, sdgs_proposed=g.sdgs_proposed,
             reason_sv=reason_sv, reason_en=reason_en,
         ))
     if served:
-        listing_sv = "; ".join(f"mål {g.number} ({g.title_sv}; SDG {', '.join(map(str, sorted(set(g.sdgs_official) | set(g.sdgs_proposed))))})" for g in served)
-        listing_en = "; ".join(f"goal {g.number} ({g.title_en}; SDG {', '.join(map(str, sorted(set(g.sdgs_official) | set(g.sdgs_proposed))))})" for g in served)
+        listing_sv = "; ".join(f"mål {g.number} ({g.title_sv}; SDG {', '.join(map(str, _sdgs(g)))})" for g in served)
+        listing_en = "; ".join(f"goal {g.number} ({g.title_en}; SDG {', '.join(map(str, _sdgs(g)))})" for g in served)
         out.findings.append(finding(
             policy, "GOALS", "GOALS_SERVED", Severity.info,
             f"Förslaget bidrar med motivering till {listing_sv}.", f"The proposal contributes, with a motivation, to {listing_en}.",
@@ -481,3 +536,7 @@ def goals(facts: Facts) -> tuple[Outcome, list[GoalResult]]:
         f"for each further one, at most 100.",
     )
     return out, results
+
+
+def _sdgs(g) -> list[int]:
+    return sorted(set(g.sdgs_official) | set(g.sdgs_proposed))

@@ -1,0 +1,89 @@
+"""`vagval screen` and `vagval examples`: readable or JSON output, exit codes of SPEC §11."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+EXPECTED = {
+    "arctic-mayors-forum-tromso.json": "approve_with_conditions",  # flight under 500 km with a surface link
+    "austin-tech-conference.json": "approve_with_conditions",  # deprioritised cooperation
+    "brussels-conference-on-teams.json": "prefer_digital",
+    "china-trade-delegation.json": "reject",  # ended cooperation
+    "incomplete-draft.json": "needs_information",
+    "interreg-aurora-project.json": "approve",
+    "kemi-school-exchange.json": "approve",
+    "oulu-study-visit-train.json": "approve",
+    "sern-bologna.json": "approve",
+    "ubc-gdansk.json": "approve",
+    "zenica-dormant-twin-town.json": "approve_with_conditions",  # dormant twin town
+}
+
+
+def test_there_are_at_least_eight_examples_and_each_is_expected():
+    assert sorted(p.name for p in EXAMPLES.glob("*.json")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize(("name", "recommendation"), sorted(EXPECTED.items()))
+def test_screen_json_prints_exactly_one_object(name, recommendation, capsys):
+    assert main(["screen", str(EXAMPLES / name), "--json"]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(out)  # one object, nothing else on stdout
+    assert result["recommendation"] == recommendation
+    assert result["policy_version"] == "lulea-2019-2023-rev-2021-12-03"
+
+
+@pytest.mark.parametrize(("lang", "words"), [("sv", ["Rekommendation", "Poängdelar", "Iakttagelser", "Klimat"]),
+                                             ("en", ["Recommendation", "Score parts", "Findings", "Climate"])])
+def test_screen_explains_in_the_chosen_language(lang, words, capsys):
+    assert main(["screen", str(EXAMPLES / "arctic-mayors-forum-tromso.json"), "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    for word in words:
+        assert word in out
+    assert "CLIMATE_MODE_SHIFT" in out
+    assert "TOS" in out
+
+
+def test_examples_command_screens_every_file(capsys):
+    assert main(["examples", str(EXAMPLES)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("== ") == len(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"kind": "trip"}', "title: Field required"),
+        ('{"kind": "voyage", "title": "x", "department": "d", "value_added": {}}', "kind: Input should be"),
+        ('{"kind": "trip", "title": "x", "department": "d", "value_added": {"development": {"answer": "no"},'
+         ' "environmental_scanning": {"answer": "no"}, "influence": {"answer": "no"}}, "colour": "red"}',
+         "colour: Extra inputs are not permitted"),
+        ('{"kind": "trip", "title": "x", "department": "d", "value_added": {"development": {"answer": "no"},'
+         ' "environmental_scanning": {"answer": "no"}, "influence": {"answer": "no"}},'
+         ' "travel": {"legs": [{"from": "LLA", "to": "Tromsoo", "mode": "flight"}]}}',
+         "travel.legs[0].to: unknown place 'Tromsoo'; did you mean Tromsø"),
+        ('{"kind": "trip", "title": "x", "department": "d", "start_date": "2027-05-02", "end_date": "2027-05-01",'
+         ' "value_added": {"development": {"answer": "no"}, "environmental_scanning": {"answer": "no"},'
+         ' "influence": {"answer": "no"}}, "travel": {"legs": [{"from": "LLA", "to": "TOS", "mode": "flight"}]}}',
+         "end_date: end_date must not be before start_date"),
+    ],
+)
+def test_invalid_file_exits_2_naming_the_problem(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    assert main(["screen", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+
+
+def test_missing_file_exits_2(capsys):
+    assert main(["screen", "/nonexistent/proposal.json"]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
