@@ -149,6 +149,50 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+    from app.migrate import upgrade
+    from app.settings import get_settings
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
+                proxy_headers=True, access_log=not args.no_access_log)
+    return EXIT_OK
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.errors import ApiError
+    from app.migrate import upgrade
+    from app.services.keys import create_client_key
+    from app.settings import get_settings
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            client, key, token = create_client_key(session, name=args.name, role=args.role, department=args.department,
+                                                   actor="vagval keys create (command line)")
+    except ApiError as exc:
+        raise InputError(exc.detail) from None
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps({"key": token, "id": key.id, "role": client.role, "department": client.department,
+                          "name": client.name, "prefix": key.prefix, "client_id": client.id}))
+    else:
+        print(f"API key for {client.name} ({client.role}{', ' + client.department if client.department else ''}):\n")
+        print(f"  {token}\n")
+        print("It is shown only this once; store it now. Use it as: Authorization: Bearer <key>")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vagval", description="Vägval: sustainability screening of international work.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["sv", "en"], default="en")
     p.add_argument("--policy", help="a policy TOML file (default: the shipped Luleå policy)")
     p.set_defaults(func=cmd_examples)
+
+    p = sub.add_parser("serve", help="apply migrations, then serve the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-access-log", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("create", help="create a client and its API key (printed once)")
+    p.add_argument("--role", required=True, choices=["submitter", "officer", "viewer", "admin"])
+    p.add_argument("--name", required=True, help="the client: a named system or person")
+    p.add_argument("--department", help="the department a submitter key submits for")
+    p.add_argument("--json", action="store_true", help='print {"key", "id", "role", ...} as one JSON object')
+    p.set_defaults(func=cmd_keys_create)
     return parser
 
 

@@ -1,0 +1,11 @@
+"""Table models, one module per entity; importing this package registers every table on SQLModel.metadata."""
+
+from app.models.audit import AuditEvent
+from app.models.client import ApiKey, Client, Role
+from app.models.idempotency import IdempotencyRecord
+from app.models.policy import PolicyRecord
+from app.models.proposal import ProposalRecord, Status
+from app.models.screening import ScreeningRecord
+
+__all__ = ["ApiKey", "AuditEvent", "Client", "IdempotencyRecord", "PolicyRecord", "ProposalRecord", "Role",
+           "ScreeningRecord", "Status"]

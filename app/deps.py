@@ -1,0 +1,92 @@
+"""FastAPI dependencies: settings, database session, the calling principal, roles and language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.errors import Forbidden
+from app.models import Role
+from app.services import keys
+from app.services.keys import Principal
+from app.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; services commit explicitly (never after the response is sent)."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    session: SessionDep,
+    engine: EngineDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <API key>`")] = None,
+) -> Principal:
+    return keys.authenticate(session, engine, authorization)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role):
+    """A dependency that lets only these roles through (403 for the others)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"this operation is for {allowed} keys; this key's role is {principal.role.value}")
+        return principal
+
+    return check
+
+
+Submitter = Annotated[Principal, Depends(require(Role.submitter))]
+Reader = Annotated[Principal, Depends(require(Role.submitter, Role.officer, Role.admin))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+
+
+def get_language(accept_language: Annotated[str | None, Header(description="sv or en (default sv)")] = None) -> str:
+    """Swedish or English for the top-level summary, from Accept-Language (q-values honoured); Swedish by default."""
+    best, best_q = "sv", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if lang in ("sv", "en") and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+LanguageDep = Annotated[str, Depends(get_language)]
+
+
+def request_id(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+RequestIdDep = Annotated[str | None, Depends(request_id)]

@@ -1,0 +1,228 @@
+"""One error path: domain exceptions and framework errors -> RFC 9457 problem details (application/problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.screening import PolicyError, ProposalError, UnknownPlaceError
+
+log = logging.getLogger("vagval")
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://vagval.lulea.se/problems/"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="where the problem is, as a dotted path (`travel.legs[0].to`)")
+    message: str
+    type: str | None = None
+    suggestions: list[str] | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[TYPE_BASE + "validation"])
+    title: str = Field(examples=["Ogiltig begäran / Invalid request"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["travel.legs[0].to: unknown place 'Tromsoo'; did you mean Tromsø?"])
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    existing_id: str | None = Field(default=None, description="on 409 for a duplicate, the id of the first")
+
+
+class ApiError(Exception):
+    """A domain error with its HTTP status; the one handler turns it into problem details."""
+
+    status = 400
+    kind = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class MalformedJson(ApiError):
+    status, kind, title = 400, "malformed-json", "Malformed JSON"
+
+
+class Unauthorized(ApiError):
+    status, kind, title = 401, "unauthorized", "Unauthorized"
+
+    def __init__(self, detail: str):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="vagval"'})
+
+
+class Forbidden(ApiError):
+    status, kind, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(ApiError):
+    status, kind, title = 404, "not-found", "Not found"
+
+
+class Conflict(ApiError):
+    status, kind, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(ApiError):
+    status, kind, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(ApiError):
+    status, kind, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, kind, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class Unprocessable(ApiError):
+    status, kind, title = 422, "validation", "Unprocessable content"
+
+
+class PreconditionRequired(ApiError):
+    status, kind, title = 428, "precondition-required", "Precondition required"
+
+
+class Unavailable(ApiError):
+    status, kind, title = 503, "unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 2):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+def problem_response(status: int, kind: str, title: str, detail: str, *, errors: list[dict] | None = None,
+                     headers: dict[str, str] | None = None, instance: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
+
+
+def location(loc: tuple | list) -> str:
+    """A pydantic error location as a dotted path: ('body', 'travel', 'legs', 0, 'to') -> travel.legs[0].to."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "(body)"
+
+
+def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        loc = list(e.get("loc", ()))
+        if loc and loc[0] in strip:
+            loc = loc[1:]
+        out.append({"field": location(loc), "message": str(e.get("msg", "")).removeprefix("Value error, "),
+                    "type": e.get("type")})
+    return out
+
+
+def proposal_error(exc: ProposalError, prefix: str = "") -> Unprocessable:
+    field = f"{prefix}{exc.field}" if exc.field else (prefix.rstrip(".") or "(body)")
+    err: dict[str, Any] = {"field": field, "message": exc.message, "type": "proposal"}
+    if isinstance(exc, UnknownPlaceError):
+        err["type"] = "unknown_place"
+        err["suggestions"] = exc.suggestions
+    return Unprocessable(f"{field}: {exc.message}", errors=[err])
+
+
+def policy_error(exc: PolicyError) -> Unprocessable:
+    errors = [{"field": e["field"], "message": e["reason"], "type": "policy"} for e in exc.errors]
+    return Unprocessable("invalid policy: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+def install(app: FastAPI) -> None:
+    """Register the single error path for domain errors, framework errors, validation and database outages."""
+
+    @app.exception_handler(ApiError)
+    def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(exc.status, exc.kind, exc.title, exc.detail, errors=exc.errors, headers=exc.headers,
+                                instance=request.url.path, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if status == 404 and detail == "Not Found":
+            detail = f"no resource at {request.url.path}"
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405:
+            allowed = _allowed_methods(request)
+            detail = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}"
+            headers["Allow"] = ", ".join(allowed)
+        return problem_response(status, title.lower().replace(" ", "-"), title, detail, headers=headers or None,
+                                instance=request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            where = next(e for e in errors if e.get("type") == "json_invalid")
+            return problem_response(400, "malformed-json", "Malformed JSON",
+                                    f"the request body is not valid JSON: {where.get('ctx', {}).get('error', where.get('msg'))}",
+                                    instance=request.url.path)
+        listed = validation_errors(errors, strip=("body",))
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in listed[:5])
+        return problem_response(422, "validation", "Unprocessable content", detail, errors=listed,
+                                instance=request.url.path)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(503, "unavailable", "Service unavailable", "the database is not reachable; retry later",
+                                headers={"Retry-After": "2"}, instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal", "Internal server error", "an unexpected error occurred; it has been logged",
+                                instance=request.url.path)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette names only the first matching route's)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "matches") else (None, None)
+        if match in (Match.FULL, Match.PARTIAL) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for problem responses, with the application/problem+json content type."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

@@ -1,0 +1,159 @@
+"""Stored proposals: the validated body of SPEC §7a plus server-owned fields; `external_ref` unique per client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import new_id, utcnow
+from app.screening.policy import FocusArea
+from app.screening.proposal import (
+    EuFunding,
+    GoalClaim,
+    Kind,
+    Proposal,
+    ShortText,
+    Slug,
+    Text,
+    Title,
+    TravelPlan,
+    ValueAdded,
+)
+from app.screening.result import Screening
+
+
+class Status(StrEnum):
+    screened = "screened"
+    approved = "approved"
+    rejected = "rejected"
+    returned = "returned"
+    withdrawn = "withdrawn"
+
+
+class ProposalRecord(SQLModel, table=True):
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("client_id", "external_ref", name="uq_proposal_client_external_ref"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    client_id: str = Field(foreign_key="client.id", index=True, max_length=36)
+    submitted_by: str = Field(max_length=100)
+    external_ref: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=20, index=True)
+    title: str = Field(max_length=200)
+    department: str = Field(max_length=64, index=True)
+    status: str = Field(default=Status.screened, max_length=20, index=True)
+    focus_area: str | None = Field(default=None, max_length=20, index=True)
+    start_date: dt.date | None = Field(default=None, index=True)
+    end_date: dt.date | None = None
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    recommendation: str = Field(max_length=30, index=True)
+    score: float
+    co2e_kg: float | None = None
+    screening_id: str | None = Field(default=None, max_length=36)
+    revision: int = Field(default=1)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# -- API schemas (never table models) --------------------------------------------------------
+
+
+class ProposalUpdate(BaseModel):
+    """A merge patch: the fields given replace the stored ones; null removes an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind | None = None
+    title: Title | None = None
+    description: Text | None = None
+    department: Slug | None = None
+    external_ref: ShortText | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    focus_area: FocusArea | None = None
+    partners: list[ShortText] | None = None
+    value_added: ValueAdded | None = None
+    goals: list[GoalClaim] | None = None
+    gender_equality: Text | None = None
+    eu_funding: EuFunding | None = None
+    budget_sek: float | None = None
+    travel: TravelPlan | None = None
+
+
+class ProposalPublic(Proposal):
+    """A stored proposal: the body as sent, the server-owned fields, and its current screening."""
+
+    id: str
+    status: Status
+    revision: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_by: str
+    summary: str
+    screening: Screening
+
+
+class ProposalListItem(BaseModel):
+    id: str
+    external_ref: str | None
+    kind: str
+    title: str
+    department: str
+    status: Status
+    focus_area: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    recommendation: str
+    score: float
+    co2e_kg: float | None
+    submitted_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ProposalPage(BaseModel):
+    items: list[ProposalListItem]
+    limit: int
+    next_cursor: str | None
+
+
+class ScreeningPublic(Screening):
+    """A preview screening (nothing stored) with the summary in the language asked for."""
+
+    summary: str
+
+
+class StoredScreening(BaseModel):
+    id: str
+    proposal_id: str
+    revision: int
+    reason: str
+    created_at: dt.datetime
+    policy_version: str
+    policy_hash: str
+    engine_version: str
+    recommendation: str
+    score: float
+    input: dict[str, Any]
+    result: Screening
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: int
+    id: str | None = None
+    external_ref: str | None = None
+    recommendation: str | None = None
+    score: float | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchResult(BaseModel):
+    created: int
+    failed: int
+    results: list[BatchItemResult]

@@ -1,0 +1,102 @@
+"""Policy versions: list, read the active one, upload a new one, activate one."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+import datetime as dt
+
+from fastapi import Header
+
+from app.deps import Admin, EngineDep, PrincipalDep, RequestIdDep, SessionDep, SettingsDep
+from app.errors import MalformedJson, UnsupportedMediaType, policy_error, responses
+from app.models.policy import PolicyPublic
+from app.screening import PolicyError
+from app.services import idempotency, policies
+from app.services.idempotency import Outcome
+
+router = APIRouter(prefix="/v1/policies", tags=["policies"])
+
+Version = Annotated[str, Path(max_length=100, description="a policy version")]
+IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
+                                              max_length=255)]
+
+
+@router.get("", response_model=list[PolicyPublic], responses=responses(401, 503), summary="Every stored policy version")
+def list_policies(session: SessionDep, principal: PrincipalDep) -> list[PolicyPublic]:
+    """Every stored policy version, oldest first; one is active."""
+    return policies.list_policies(session)
+
+
+@router.get("/active", response_model=PolicyPublic, responses=responses(401, 503), summary="The active policy")
+def read_active_policy(session: SessionDep, principal: PrincipalDep) -> PolicyPublic:
+    """The policy new screenings are computed under."""
+    return policies.get_active(session)
+
+
+async def _policy_body(request: Request) -> object:
+    raw = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("application/toml", "text/toml"):
+        try:
+            return tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise policy_error(PolicyError("body", [{"field": "(file)", "reason": f"not valid TOML: {exc}"}])) from None
+    if content_type not in ("application/json", ""):
+        raise UnsupportedMediaType(f"send the policy as application/json or application/toml, not {content_type}")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the request body is not valid JSON: {exc}") from None
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}},
+            "application/toml": {"schema": {"type": "string", "description": "the same policy as a TOML file"}},
+        },
+    }
+}
+
+
+@router.post("", response_model=PolicyPublic, status_code=201, openapi_extra=UPLOAD_BODY,
+             responses={**responses(400, 401, 403, 409, 413, 415, 422, 503),
+                        200: {"description": "This version with this content is stored already",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicyPublic"}}}}},
+             summary="Validate and store a new policy version (admin)")
+def create_policy(
+    data: Annotated[object, Depends(_policy_body)],
+    session: SessionDep, engine: EngineDep, principal: Admin, settings: SettingsDep, request_id: RequestIdDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Store a new, inactive policy version. An invalid policy is refused with every wrong field named, and
+    nothing changes. Policies are immutable: the same version with other content is 409."""
+
+    def work(s: SessionDep) -> Outcome:
+        stored, created = policies.upload(s, data, principal.name, request_id)
+        return Outcome(201 if created else 200, stored.model_dump(mode="json"),
+                       {"Location": f"/v1/policies/{stored.version}"})
+
+    fp = idempotency.fingerprint("POST", "/v1/policies", json.dumps(data, sort_keys=True, default=str).encode())
+    return idempotency.run(session, engine, principal, idempotency_key, fp, work,
+                           dt.timedelta(hours=settings.idempotency_retention_hours))
+
+
+@router.post("/{version}/activate", response_model=PolicyPublic, responses=responses(401, 403, 404, 503),
+             summary="Make a stored policy the active one (admin)")
+def activate_policy(
+    version: Version, session: SessionDep, engine: EngineDep, principal: Admin, settings: SettingsDep,
+    request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """New screenings use this policy from now on; stored screenings keep the policy they were computed under."""
+    fp = idempotency.fingerprint("POST", f"/v1/policies/{version}/activate", b"")
+    return idempotency.run(
+        session, engine, principal, idempotency_key, fp,
+        lambda s: Outcome(200, policies.activate(s, version, principal.name, request_id).model_dump(mode="json")),
+        dt.timedelta(hours=settings.idempotency_retention_hours))

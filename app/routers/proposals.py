@@ -1,0 +1,167 @@
+"""Proposals: create (one or a batch), list and export, read, amend, and their screening history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app.deps import Reader, EngineDep, LanguageDep, RequestIdDep, SessionDep, SettingsDep, Submitter
+from app.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, Unprocessable, responses
+from app.models.proposal import (
+    BatchResult,
+    ProposalPage,
+    ProposalPublic,
+    ProposalUpdate,
+    Status,
+    StoredScreening,
+)
+from app.routers.openapi_examples import PATCH_EXAMPLES, first_proposal, proposal_examples
+from app.screening import Proposal
+from app.screening.policy import FocusArea
+from app.screening.proposal import Kind
+from app.screening.result import Recommendation
+from app.services import idempotency, proposals
+
+router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
+
+IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
+                                              max_length=255)]
+ProposalId = Annotated[str, Path(description="the proposal's id", max_length=36)]
+MAX_LIMIT = 200
+
+
+def _retention(settings) -> dt.timedelta:  # noqa: ANN001
+    return dt.timedelta(hours=settings.idempotency_retention_hours)
+
+
+@router.post("", status_code=201, response_model=ProposalPublic,
+             responses={**responses(400, 401, 403, 409, 413, 422, 503),
+                        201: {"description": "Stored and screened", "headers": {
+                            "Location": {"schema": {"type": "string"}, "description": "the new proposal"},
+                            "ETag": {"schema": {"type": "string"}, "description": "for If-Match"}}}},
+             summary="Store and screen a proposal")
+def create_proposal(
+    proposal: Annotated[Proposal, Body(openapi_examples=proposal_examples())],
+    session: SessionDep, engine: EngineDep, principal: Submitter, settings: SettingsDep, lang: LanguageDep,
+    request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Screen a proposal under the active policy and store both; submitter keys, for their own department."""
+    fp = idempotency.fingerprint("POST", "/v1/proposals", proposal.model_dump_json(by_alias=True).encode())
+    return idempotency.run(session, engine, principal, idempotency_key, fp,
+                           lambda s: proposals.create(s, principal, proposal, lang, request_id), _retention(settings))
+
+
+async def _raw_body(request: Request) -> bytes:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/json", ""):
+        raise UnsupportedMediaType(f"send application/json, not {content_type}")
+    return await request.body()
+
+
+BATCH_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {
+            "schema": {"type": "object", "additionalProperties": False, "required": ["proposals"],
+                       "properties": {"proposals": {"type": "array", "minItems": 1,
+                                                    "items": {"$ref": "#/components/schemas/Proposal"}}}},
+            "examples": {"aktivitetsplan": {"summary": "Två förslag ur en aktivitetsplan",
+                                           "value": {"proposals": [first_proposal()]}}},
+        }},
+    }
+}
+
+
+@router.post("/batch", response_model=BatchResult, openapi_extra=BATCH_SCHEMA,
+             responses=responses(400, 401, 403, 409, 413, 415, 422, 503),
+             summary="Store and screen many proposals (an annual activity plan)")
+def create_proposal_batch(
+    raw: Annotated[bytes, Depends(_raw_body)],
+    session: SessionDep, engine: EngineDep, principal: Submitter, settings: SettingsDep, lang: LanguageDep,
+    request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Each item is validated, screened and stored on its own: a bad item does not sink the good ones.
+    The answer lists every item's result (201 with its id, or the problem). At most `VAGVAL_BATCH_MAX_ITEMS`
+    proposals (default 10,000) and `VAGVAL_BATCH_MAX_BYTES` (default 32 MiB) per call."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or set(data) != {"proposals"} or not isinstance(data["proposals"], list) \
+            or not data["proposals"]:
+        raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
+                            errors=[{"field": "proposals", "message": "a non-empty list is required", "type": "batch"}])
+    items: list[Any] = data["proposals"]
+    if len(items) > settings.batch_max_items:
+        raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
+    fp = idempotency.fingerprint("POST", "/v1/proposals/batch", raw)
+    return idempotency.run(session, engine, principal, idempotency_key, fp,
+                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), _retention(settings))
+
+
+@router.get("", response_model=ProposalPage,
+            responses={**responses(401, 403, 422, 503),
+                       200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "A page of proposals (JSON), or every match as CSV with Accept: text/csv"}},
+            summary="List proposals (filters, cursor pagination, CSV)")
+def list_proposals(
+    session: SessionDep, principal: Reader,
+    kind: Kind | None = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    status: Status | None = None,
+    recommendation: Recommendation | None = None,
+    focus_area: FocusArea | None = None,
+    start_from: Annotated[dt.date | None, Query(description="start_date on or after")] = None,
+    start_to: Annotated[dt.date | None, Query(description="start_date on or before")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title or external_ref")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Newest first. Submitters see their own department only. `Accept: text/csv` streams every match as CSV
+    (cells that a spreadsheet would run as a formula are prefixed with an apostrophe)."""
+    filters = proposals.Filters(kind=kind, department=department, status=status, recommendation=recommendation,
+                                focus_area=focus_area, start_from=start_from, start_to=start_to, q=q)
+    if accept and "text/csv" in accept and "application/json" not in accept:
+        rows = proposals.csv_rows(session, principal, filters)
+        first = next(rows)  # authorisation and filter errors surface before the stream starts
+        return StreamingResponse(_chain(first, rows), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="proposals.csv"'})
+    body = proposals.page(session, principal, filters, limit, cursor)
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+
+def _chain(first: str, rest):  # noqa: ANN001, ANN202
+    yield first
+    yield from rest
+
+
+@router.get("/{proposal_id}", response_model=ProposalPublic, responses=responses(401, 403, 404, 503),
+            summary="Read a proposal, its current screening and status")
+def read_proposal(proposal_id: ProposalId, session: SessionDep, principal: Reader, lang: LanguageDep) -> Response:
+    """The proposal as stored, its status and current screening; an ETag for If-Match."""
+    return proposals.get(session, principal, proposal_id, lang).response()
+
+
+@router.patch("/{proposal_id}", response_model=ProposalPublic, responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
+              summary="Amend a proposal; it is re-screened and the history kept")
+def update_proposal(
+    proposal_id: ProposalId,
+    patch: Annotated[ProposalUpdate, Body(openapi_examples=PATCH_EXAMPLES)],
+    session: SessionDep, principal: Submitter, lang: LanguageDep, request_id: RequestIdDep,
+) -> Response:
+    """A merge patch of the proposal body (fields given replace the stored ones; null removes an optional one),
+    while the proposal is screened or returned. It is re-screened under the active policy; earlier screenings stay."""
+    return proposals.amend(session, principal, proposal_id, patch, lang, request_id).response()
+
+
+@router.get("/{proposal_id}/screenings", response_model=list[StoredScreening], responses=responses(401, 403, 404, 503),
+            summary="Every screening of a proposal, oldest first")
+def list_proposal_screenings(proposal_id: ProposalId, session: SessionDep, principal: Reader) -> Response:
+    """Every screening of the proposal, oldest first, each with its policy version and validated input."""
+    return Response(json.dumps(proposals.history(session, principal, proposal_id), ensure_ascii=False),
+                    media_type="application/json")

@@ -1,0 +1,114 @@
+"""API keys: random, recognisable prefix, shown once, stored as a hash, compared in constant time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from app.errors import Conflict, Unauthorized, Unprocessable
+from app.models import ApiKey, AuditEvent, Client, Role
+from app.models.base import utcnow
+
+TOKEN_PREFIX = "vgv_"
+_TOKEN = re.compile(r"^vgv_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{20,100})$")
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+DEPARTMENT = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the client behind the key."""
+
+    client_id: str
+    name: str
+    role: Role
+    department: str | None
+    key_id: str
+
+    def can(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A new key and its lookup prefix: vgv_<12 characters>_<secret>."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    lookup = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"{TOKEN_PREFIX}{lookup}_{secrets.token_urlsafe(32)}", f"{TOKEN_PREFIX}{lookup}"
+
+
+def check_role(role: str, department: str | None) -> tuple[Role, str | None]:
+    try:
+        r = Role(role)
+    except ValueError:
+        raise Unprocessable(f"role must be one of {', '.join(Role)}",
+                            errors=[{"field": "role", "message": f"unknown role {role!r}", "type": "enum"}]) from None
+    if r == Role.submitter:
+        if not department or not DEPARTMENT.match(department):
+            raise Unprocessable("a submitter key is bound to one department (lower-case slug, e.g. kommunstaben)",
+                                errors=[{"field": "department", "message": "required for a submitter", "type": "missing"}])
+    elif department:
+        raise Unprocessable("only submitter keys are bound to a department",
+                            errors=[{"field": "department", "message": f"not allowed for role {r}", "type": "extra"}])
+    return r, department if r == Role.submitter else None
+
+
+def create_client_key(session: Session, *, name: str, role: str, department: str | None, actor: str,
+                      request_id: str | None = None) -> tuple[Client, ApiKey, str]:
+    """A new client with its first key; the key is returned once and stored only as a hash."""
+    r, department = check_role(role, department)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Unprocessable("name must be 1-100 characters", errors=[{"field": "name", "message": "1-100 characters"}])
+    if session.exec(select(Client).where(Client.name == name)).first() is not None:
+        raise Conflict(f"a client named {name!r} exists already")
+    client = Client(name=name, role=r.value, department=department)
+    token, prefix = new_token()
+    key = ApiKey(client_id=client.id, prefix=prefix, key_hash=_hash(token))
+    session.add(client)
+    session.flush()
+    session.add(key)
+    session.add(AuditEvent(actor=actor, request_id=request_id, action="key.created", entity_type="api_key",
+                           entity_id=key.id, details={"client": name, "role": r.value, "department": department,
+                                                      "prefix": prefix}))
+    session.commit()
+    return client, key, token
+
+
+def authenticate(session: Session, engine: Engine, authorization: str | None) -> Principal:
+    """The principal for an `Authorization: Bearer <key>` header; 401 otherwise."""
+    if not authorization:
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("use Authorization: Bearer <key>")
+    match = _TOKEN.match(token)
+    if match is None:
+        raise Unauthorized("the API key is not valid")
+    prefix = f"{TOKEN_PREFIX}{match.group(1)}"
+    row = session.exec(select(ApiKey, Client).join(Client, Client.id == ApiKey.client_id)
+                       .where(ApiKey.prefix == prefix)).first()
+    expected = row[0].key_hash if row else _hash("no such key: compare anyway to keep the timing flat")
+    if not hmac.compare_digest(expected, _hash(token)) or row is None or row[0].revoked_at is not None:
+        raise Unauthorized("the API key is not valid")
+    key, client = row
+    now = utcnow()
+    if key.last_used_at is None or now - _aware(key.last_used_at) >= LAST_USED_EVERY:
+        with engine.begin() as conn:  # its own short transaction, at most once a minute per key
+            conn.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return Principal(client.id, client.name, Role(client.role), client.department, key.id)
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)

@@ -1,0 +1,425 @@
+"""Proposals: screen and store, list with filters and cursors, amend and re-screen, history. Commits are the caller's
+(app.services.idempotency.run), so the work and its idempotency record land in one transaction."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable, proposal_error, validation_errors
+from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
+from app.models.base import utcnow
+from app.models.proposal import ProposalListItem, ProposalUpdate
+from app.screening import Policy, Proposal, ProposalError, Screening, screen
+from app.services import policies
+from app.services.idempotency import Outcome
+from app.services.keys import Principal
+
+AMENDABLE = (Status.screened, Status.returned)
+
+
+def run_screen(proposal: Proposal, policy: Policy, prefix: str = "") -> Screening:
+    try:
+        return screen(proposal, policy)
+    except ProposalError as exc:
+        raise proposal_error(exc, prefix) from None
+
+
+def summary(result: dict[str, Any] | Screening, lang: str) -> str:
+    if isinstance(result, Screening):
+        return result.summary_sv if lang == "sv" else result.summary_en
+    return result["summary_sv"] if lang == "sv" else result["summary_en"]
+
+
+def preview(session: Session, proposal: Proposal, lang: str) -> Outcome:
+    """Screen without storing anything (a what-if)."""
+    result = run_screen(proposal, policies.active(session))
+    body = result.model_dump(mode="json")
+    body["summary"] = summary(result, lang)
+    return Outcome(200, body, {"Content-Language": lang})
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def etag(record: ProposalRecord) -> str:
+    """Opaque; changes with every change of the proposal."""
+    return '"' + hashlib.sha256(f"{record.id}:{record.revision}".encode()).hexdigest()[:20] + '"'
+
+
+def _visible(session: Session, principal: Principal, proposal_id: str) -> ProposalRecord:
+    """The proposal if this principal may see it; 404 otherwise (another department's existence is not revealed)."""
+    if principal.role == Role.viewer:
+        raise Forbidden("a viewer key reads reference data and aggregates, not proposals")
+    record = session.get(ProposalRecord, proposal_id)
+    if record is None or (principal.role == Role.submitter and record.department != principal.department):
+        raise NotFound(f"no proposal {proposal_id!r}")
+    return record
+
+
+def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict[str, Any]:
+    body = dict(record.body)
+    body.update(id=record.id, status=record.status, revision=record.revision,
+                created_at=_iso(record.created_at), updated_at=_iso(record.updated_at),
+                submitted_by=record.submitted_by, summary=summary(screening, lang), screening=screening)
+    return body
+
+
+def _outcome(record: ProposalRecord, screening: dict[str, Any], lang: str, status: int = 200) -> Outcome:
+    headers = {"ETag": etag(record), "Content-Language": lang}
+    if status == 201:
+        headers["Location"] = f"/v1/proposals/{record.id}"
+    return Outcome(status, public(record, screening, lang), headers)
+
+
+def get(session: Session, principal: Principal, proposal_id: str, lang: str) -> Outcome:
+    record = _visible(session, principal, proposal_id)
+    screening = session.get(ScreeningRecord, record.screening_id)
+    return _outcome(record, screening.result, lang)
+
+
+def history(session: Session, principal: Principal, proposal_id: str) -> list[dict[str, Any]]:
+    """Every screening of a proposal, oldest first."""
+    record = _visible(session, principal, proposal_id)
+    rows = session.exec(select(ScreeningRecord).where(ScreeningRecord.proposal_id == record.id)
+                        .order_by(ScreeningRecord.created_at, ScreeningRecord.revision)).all()
+    return [{"id": r.id, "proposal_id": r.proposal_id, "revision": r.revision, "reason": r.reason,
+             "created_at": _iso(r.created_at), "policy_version": r.policy_version, "policy_hash": r.policy_hash,
+             "engine_version": r.engine_version, "recommendation": r.recommendation, "score": r.score,
+             "input": r.input, "result": r.result} for r in rows]
+
+
+# -- creating ----------------------------------------------------------------------------------
+
+
+def _check_submitter(principal: Principal, department: str, field: str = "department") -> None:
+    if principal.role != Role.submitter:
+        raise Forbidden("only submitter keys create and amend proposals")
+    if department != principal.department:
+        raise Forbidden(f"this key submits for department {principal.department!r}, not {department!r}",
+                        errors=[{"field": field, "message": f"must be {principal.department!r} for this key",
+                                 "type": "department"}])
+
+
+def _duplicate(session: Session, principal: Principal, external_ref: str | None,
+               exclude: str | None = None) -> ProposalRecord | None:
+    if external_ref is None:
+        return None
+    query = select(ProposalRecord).where(ProposalRecord.client_id == principal.client_id,
+                                         ProposalRecord.external_ref == external_ref)
+    if exclude:
+        query = query.where(ProposalRecord.id != exclude)
+    return session.exec(query).first()
+
+
+def _conflict(first: ProposalRecord) -> Conflict:
+    return Conflict(f"external_ref {first.external_ref!r} is already used by proposal {first.id} from this client",
+                    existing_id=first.id, headers={"Location": f"/v1/proposals/{first.id}"})
+
+
+def _dump(proposal: Proposal) -> dict[str, Any]:
+    return proposal.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _columns(proposal: Proposal, result: Screening) -> dict[str, Any]:
+    return {
+        "kind": proposal.kind.value, "title": proposal.title, "department": proposal.department,
+        "external_ref": proposal.external_ref, "start_date": proposal.start_date, "end_date": proposal.end_date,
+        "focus_area": result.focus_area.effective[0] if result.focus_area.effective else None,
+        "recommendation": result.recommendation.value, "score": result.score,
+        "co2e_kg": result.climate.co2e_kg if result.climate else None,
+    }
+
+
+def _screening_row(record: ProposalRecord, proposal_body: dict, result: Screening, reason: str) -> ScreeningRecord:
+    return ScreeningRecord(proposal_id=record.id, revision=record.revision, reason=reason,
+                           policy_version=result.policy_version, policy_hash=result.policy_hash,
+                           engine_version=result.engine_version, recommendation=result.recommendation.value,
+                           score=result.score, input=proposal_body, result=result.model_dump(mode="json"))
+
+
+def _audit(principal: Principal, request_id: str | None, action: str, entity_id: str, **details: Any) -> AuditEvent:
+    return AuditEvent(actor=principal.name, client_id=principal.client_id, request_id=request_id, action=action,
+                      entity_type="proposal", entity_id=entity_id, details=details)
+
+
+@dataclass(slots=True)
+class Created:
+    record: ProposalRecord
+    screening: dict[str, Any]
+
+
+def _insert(session: Session, principal: Principal, proposal: Proposal, policy: Policy, request_id: str | None,
+            prefix: str = "", known_refs: dict[str, ProposalRecord] | None = None) -> Created:
+    """Check, screen and add one proposal; raises before adding anything, so a failed item leaves no trace."""
+    _check_submitter(principal, proposal.department, f"{prefix}department")
+    if known_refs is None:
+        first = _duplicate(session, principal, proposal.external_ref)
+    else:
+        first = known_refs.get(proposal.external_ref) if proposal.external_ref else None
+    if first is not None:
+        raise _conflict(first)
+    result = run_screen(proposal, policy, prefix)
+    body = _dump(proposal)
+    record = ProposalRecord(client_id=principal.client_id, submitted_by=principal.name, body=body,
+                            **_columns(proposal, result))
+    screening = _screening_row(record, body, result, "created")
+    record.screening_id = screening.id
+    session.add(record)
+    session.add(screening)
+    session.add(_audit(principal, request_id, "proposal.created", record.id, external_ref=proposal.external_ref,
+                       department=proposal.department))
+    session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,
+                       recommendation=result.recommendation.value, score=result.score,
+                       policy_version=result.policy_version))
+    return Created(record, screening.result)
+
+
+def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:
+    """Screen and store one proposal: 201 with the proposal, its screening and a Location."""
+    created = _insert(session, principal, proposal, policies.active(session), request_id)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        first = _duplicate(session, principal, proposal.external_ref)
+        if first is not None:
+            raise _conflict(first) from None
+        raise
+    return _outcome(created.record, created.screening, lang, 201)
+
+
+def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None) -> Outcome:
+    """Many proposals in one call; each item is validated, screened and stored on its own merits."""
+    if principal.role != Role.submitter:
+        raise Forbidden("only submitter keys create proposals")
+    policy = policies.active(session)
+    results: list[dict[str, Any]] = []
+    refs_in_batch: dict[str, int] = {}
+    known = _existing_refs(session, principal, items)
+    created = 0
+    for index, item in enumerate(items):
+        prefix = f"proposals[{index}]."
+        try:
+            proposal = Proposal.model_validate(item)
+        except ValidationError as exc:
+            errors = validation_errors(exc.errors())
+            for e in errors:
+                e["field"] = prefix + e["field"] if e["field"] != "(body)" else prefix.rstrip(".")
+            results.append(_failed(index, 422, "validation", "Unprocessable content", errors, item))
+            continue
+        if proposal.external_ref is not None and proposal.external_ref in refs_in_batch:
+            first = refs_in_batch[proposal.external_ref]
+            results.append(_failed(index, 409, "conflict", "Conflict", None, item,
+                                   f"external_ref {proposal.external_ref!r} repeats item {first} of this batch"))
+            continue
+        try:
+            done = _insert(session, principal, proposal, policy, request_id, prefix, known)
+        except (Unprocessable, Conflict, Forbidden) as exc:
+            results.append(_failed(index, exc.status, exc.kind, exc.title, exc.errors, item, exc.detail,
+                                   exc.extra.get("existing_id")))
+            continue
+        if proposal.external_ref is not None:
+            refs_in_batch[proposal.external_ref] = index
+        created += 1
+        results.append({"index": index, "status": 201, "id": done.record.id, "external_ref": proposal.external_ref,
+                        "recommendation": done.record.recommendation, "score": done.record.score})
+    session.flush()
+    return Outcome(200, {"created": created, "failed": len(items) - created, "results": results},
+                   {"Content-Language": lang})
+
+
+def _existing_refs(session: Session, principal: Principal, items: list[Any]) -> dict[str, ProposalRecord]:
+    """This client's stored proposals whose external_ref appears in the batch, fetched in a few queries."""
+    refs = sorted({i["external_ref"] for i in items if isinstance(i, dict) and isinstance(i.get("external_ref"), str)})
+    found: dict[str, ProposalRecord] = {}
+    for start in range(0, len(refs), 500):
+        rows = session.exec(select(ProposalRecord).where(ProposalRecord.client_id == principal.client_id,
+                                                         ProposalRecord.external_ref.in_(refs[start:start + 500]))).all()
+        found.update({r.external_ref: r for r in rows})
+    return found
+
+
+def _failed(index: int, status: int, kind: str, title: str, errors: list | None, item: Any, detail: str | None = None,
+            existing_id: str | None = None) -> dict[str, Any]:
+    problem: dict[str, Any] = {"type": f"https://vagval.lulea.se/problems/{kind}", "title": title, "status": status,
+                               "detail": detail or "; ".join(f"{e['field']}: {e['message']}" for e in errors or [])}
+    if errors:
+        problem["errors"] = errors
+    if existing_id:
+        problem["existing_id"] = existing_id
+    ref = item.get("external_ref") if isinstance(item, dict) and isinstance(item.get("external_ref"), str) else None
+    return {"index": index, "status": status, "external_ref": ref, "problem": problem}
+
+
+# -- amending ----------------------------------------------------------------------------------
+
+
+def amend(session: Session, principal: Principal, proposal_id: str, patch: ProposalUpdate, lang: str,
+          request_id: str | None) -> Outcome:
+    """Merge the patch, re-validate, re-screen under the active policy; the old screening stays in the history."""
+    record = _visible(session, principal, proposal_id)
+    _check_submitter(principal, record.department)
+    if record.status not in AMENDABLE:
+        raise Conflict(f"a {record.status} proposal cannot be amended (only {', '.join(AMENDABLE)})")
+    given = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    merged = dict(record.body)
+    for key, value in given.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    try:
+        proposal = Proposal.model_validate(merged)
+    except ValidationError as exc:
+        errors = validation_errors(exc.errors())
+        raise Unprocessable("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
+    _check_submitter(principal, proposal.department)
+    first = _duplicate(session, principal, proposal.external_ref, exclude=record.id)
+    if first is not None:
+        raise _conflict(first)
+    result = run_screen(proposal, policies.active(session))
+    body = _dump(proposal)
+    changed = sorted(k for k in set(body) | set(record.body) if body.get(k) != record.body.get(k))
+    for name, value in _columns(proposal, result).items():
+        setattr(record, name, value)
+    record.body = body
+    record.revision += 1
+    record.status = Status.screened
+    record.updated_at = utcnow()
+    screening = _screening_row(record, body, result, "amended")
+    record.screening_id = screening.id
+    session.add(record)
+    session.add(screening)
+    session.add(_audit(principal, request_id, "proposal.amended", record.id, changed=changed, revision=record.revision))
+    session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,
+                       recommendation=result.recommendation.value, score=result.score,
+                       policy_version=result.policy_version))
+    session.commit()
+    return _outcome(record, screening.result, lang)
+
+
+# -- listing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    kind: str | None = None
+    department: str | None = None
+    status: str | None = None
+    recommendation: str | None = None
+    focus_area: str | None = None
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+    q: str | None = None
+
+
+def _query(principal: Principal, f: Filters):
+    if principal.role == Role.viewer:
+        raise Forbidden("a viewer key reads reference data and aggregates, not proposals")
+    query = select(ProposalRecord)
+    if principal.role == Role.submitter:
+        query = query.where(ProposalRecord.department == principal.department)
+    for column, value in ((ProposalRecord.kind, f.kind), (ProposalRecord.department, f.department),
+                          (ProposalRecord.status, f.status), (ProposalRecord.recommendation, f.recommendation),
+                          (ProposalRecord.focus_area, f.focus_area)):
+        if value is not None:
+            query = query.where(column == value)
+    if f.start_from is not None:
+        query = query.where(ProposalRecord.start_date >= f.start_from)
+    if f.start_to is not None:
+        query = query.where(ProposalRecord.start_date <= f.start_to)
+    if f.q:
+        pattern = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(ProposalRecord.title).like(pattern, escape="\\"),
+                                func.lower(ProposalRecord.external_ref).like(pattern, escape="\\")))
+    return query.order_by(ProposalRecord.created_at.desc(), ProposalRecord.id.desc())
+
+
+def _cursor(record: ProposalRecord) -> str:
+    raw = json.dumps([_iso(record.created_at), record.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(query, cursor: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, last_id = json.loads(raw)
+        created = dt.datetime.fromisoformat(created_at)
+        assert isinstance(last_id, str)
+    except Exception:  # noqa: BLE001 - any undecodable cursor is the client's error
+        raise Unprocessable("cursor is not one this service gave out",
+                            errors=[{"field": "cursor", "message": "invalid cursor", "type": "cursor"}]) from None
+    return query.where(or_(ProposalRecord.created_at < created,
+                           (ProposalRecord.created_at == created) & (ProposalRecord.id < last_id)))
+
+
+def _item(r: ProposalRecord) -> dict[str, Any]:
+    return ProposalListItem(
+        id=r.id, external_ref=r.external_ref, kind=r.kind, title=r.title, department=r.department, status=r.status,
+        focus_area=r.focus_area, start_date=r.start_date, end_date=r.end_date, recommendation=r.recommendation,
+        score=r.score, co2e_kg=r.co2e_kg, submitted_by=r.submitted_by, created_at=_utc(r.created_at),
+        updated_at=_utc(r.updated_at),
+    ).model_dump(mode="json")
+
+
+def page(session: Session, principal: Principal, filters: Filters, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page, newest first; `next_cursor` continues after the last item."""
+    query = _query(principal, filters)
+    if cursor:
+        query = _after(query, cursor)
+    rows = session.exec(query.limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [_item(r) for r in rows], "limit": limit, "next_cursor": _cursor(rows[-1]) if more and rows else None}
+
+
+CSV_COLUMNS = list(ProposalListItem.model_fields)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500) -> Iterator[str]:
+    """Every matching proposal as CSV, fetched and sent in chunks."""
+    query = _query(principal, filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield buffer.getvalue()
+    cursor = None
+    while True:
+        rows = session.exec((_after(query, cursor) if cursor else query).limit(chunk)).all()
+        if not rows:
+            return
+        buffer.seek(0)
+        buffer.truncate()
+        for r in rows:
+            item = _item(r)
+            writer.writerow([csv_cell(item[c]) for c in CSV_COLUMNS])
+        yield buffer.getvalue()
+        cursor = _cursor(rows[-1])
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _iso(t: dt.datetime) -> str:
+    return _utc(t).isoformat().replace("+00:00", "Z")

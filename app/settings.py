@@ -1,0 +1,32 @@
+"""Settings from the environment (pydantic-settings), read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting is an environment variable with the VAGVAL_ prefix (see the README)."""
+
+    model_config = SettingsConfigDict(env_prefix="VAGVAL_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./vagval.db",
+        validation_alias=AliasChoices("VAGVAL_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; VAGVAL_DATABASE_URL, falling back to DATABASE_URL; default an SQLite file",
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest request body, except batches")
+    batch_max_items: int = Field(default=10_000, ge=1)
+    batch_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    idempotency_retention_hours: int = Field(default=24, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "info"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
