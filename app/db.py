@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydantic_core import to_json
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
@@ -23,7 +24,8 @@ def normalise_url(url: str) -> str:
 def make_engine(settings: Settings) -> Engine:
     url = make_url(normalise_url(settings.database_url))
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000})
+        engine = create_engine(url, json_serializer=_json,
+                               connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000})
         busy = settings.sqlite_busy_timeout_ms
 
         @event.listens_for(engine, "connect")
@@ -36,7 +38,13 @@ def make_engine(settings: Settings) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+    return create_engine(url, json_serializer=_json, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_pool_size)
+
+
+def _json(value: object) -> str:
+    """JSON columns are serialised by pydantic-core: the same output as json.dumps, several times faster."""
+    return to_json(value).decode()
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

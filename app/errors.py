@@ -204,14 +204,14 @@ def install(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method any route serves at this path (Starlette names only the first matching route's)."""
-    from starlette.routing import Match
+    """Every method the OpenAPI document lists for this path (Starlette names only the first matching route's)."""
+    import re
 
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "matches") else (None, None)
-        if match in (Match.FULL, Match.PARTIAL) and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

@@ -87,3 +87,21 @@ def test_invalid_file_exits_2_naming_the_problem(tmp_path, capsys, content, mess
 def test_missing_file_exits_2(capsys):
     assert main(["screen", "/nonexistent/proposal.json"]) == 2
     assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_keys_create_json_prints_the_key_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VAGVAL_DATABASE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "create", "--role", "submitter", "--department", "kommunstaben", "--name", "Ärende",
+                     "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["role"] == "submitter" and out["department"] == "kommunstaben"
+        assert out["key"].startswith("vgv_") and out["id"]
+        assert main(["keys", "create", "--role", "submitter", "--name", "No department"]) == 2
+        assert "bound to one department" in capsys.readouterr().err
+        assert main(["keys", "create", "--role", "officer", "--name", "Ärende"]) == 2  # the name is taken
+    finally:
+        get_settings.cache_clear()

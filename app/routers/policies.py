@@ -83,7 +83,7 @@ def create_policy(
         return Outcome(201 if created else 200, stored.model_dump(mode="json"),
                        {"Location": f"/v1/policies/{stored.version}"})
 
-    fp = idempotency.fingerprint("POST", "/v1/policies", json.dumps(data, sort_keys=True, default=str).encode())
+    fp = lambda: idempotency.fingerprint("POST", "/v1/policies", json.dumps(data, sort_keys=True, default=str).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp, work,
                            dt.timedelta(hours=settings.idempotency_retention_hours))
 
@@ -95,7 +95,7 @@ def activate_policy(
     request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """New screenings use this policy from now on; stored screenings keep the policy they were computed under."""
-    fp = idempotency.fingerprint("POST", f"/v1/policies/{version}/activate", b"")
+    fp = lambda: idempotency.fingerprint("POST", f"/v1/policies/{version}/activate", b"")  # noqa: E731
     return idempotency.run(
         session, engine, principal, idempotency_key, fp,
         lambda s: Outcome(200, policies.activate(s, version, principal.name, request_id).model_dump(mode="json")),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic_core import to_json
 
 from app.deps import Reader, EngineDep, LanguageDep, RequestIdDep, SessionDep, SettingsDep, Submitter
 from app.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, Unprocessable, responses
@@ -50,7 +51,7 @@ def create_proposal(
     request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Screen a proposal under the active policy and store both; submitter keys, for their own department."""
-    fp = idempotency.fingerprint("POST", "/v1/proposals", proposal.model_dump_json(by_alias=True).encode())
+    fp = lambda: idempotency.fingerprint("POST", "/v1/proposals", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: proposals.create(s, principal, proposal, lang, request_id), _retention(settings))
 
@@ -98,7 +99,7 @@ def create_proposal_batch(
     items: list[Any] = data["proposals"]
     if len(items) > settings.batch_max_items:
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
-    fp = idempotency.fingerprint("POST", "/v1/proposals/batch", raw)
+    fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: proposals.create_batch(s, principal, items, lang, request_id), _retention(settings))
 
@@ -132,7 +133,7 @@ def list_proposals(
         return StreamingResponse(_chain(first, rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="proposals.csv"'})
     body = proposals.page(session, principal, filters, limit, cursor)
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+    return Response(to_json(body), media_type="application/json")
 
 
 def _chain(first: str, rest):  # noqa: ANN001, ANN202
@@ -163,5 +164,4 @@ def update_proposal(
             summary="Every screening of a proposal, oldest first")
 def list_proposal_screenings(proposal_id: ProposalId, session: SessionDep, principal: Reader) -> Response:
     """Every screening of the proposal, oldest first, each with its policy version and validated input."""
-    return Response(json.dumps(proposals.history(session, principal, proposal_id), ensure_ascii=False),
-                    media_type="application/json")
+    return Response(to_json(proposals.history(session, principal, proposal_id)), media_type="application/json")

@@ -29,7 +29,7 @@ def create_screening(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Screen a proposal under the active policy; nothing is stored. Any key may call it."""
-    fp = idempotency.fingerprint("POST", "/v1/screenings", proposal.model_dump_json(by_alias=True).encode())
+    fp = lambda: idempotency.fingerprint("POST", "/v1/screenings", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: proposals.preview(s, proposal, lang),
                            dt.timedelta(hours=settings.idempotency_retention_hours))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.responses import Response
+from pydantic_core import to_json
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -40,7 +41,7 @@ class Outcome:
         headers = dict(self.headers)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
-        content = self.body if isinstance(self.body, bytes) else json.dumps(self.body, ensure_ascii=False).encode()
+        content = self.body if isinstance(self.body, bytes) else to_json(self.body)
         return Response(content, status_code=self.status, headers=headers, media_type=self.media_type)
 
 
@@ -53,9 +54,9 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def run(session: Session, engine: Engine, principal: Principal, key: str | None, request_fingerprint: str,
-        work: Callable[[Session], Outcome], retention: dt.timedelta) -> Response:
-    """Do the work and commit it, once per idempotency key."""
+def run(session: Session, engine: Engine, principal: Principal, key: str | None,
+        request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], retention: dt.timedelta) -> Response:
+    """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given)."""
     if key is None:
         outcome = work(session)
         session.commit()
@@ -63,18 +64,18 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Unprocessable("Idempotency-Key must be 1-255 printable characters",
                             errors=[{"field": "Idempotency-Key", "message": "1-255 printable characters", "type": "header"}])
-    claim_id = _claim(engine, principal.client_id, key, request_fingerprint, retention)
+    fingerprint_ = request_fingerprint()
+    claim_id = _claim(engine, principal.client_id, key, fingerprint_, retention)
     if isinstance(claim_id, Outcome):
         return claim_id.response(replayed=True)
     try:
         outcome = work(session)
         record = session.get(IdempotencyRecord, claim_id)
         if record is None:  # purged under us (retention): store afresh
-            record = IdempotencyRecord(client_id=principal.client_id, key=key, request_hash=request_fingerprint,
-                                       state="done")
+            record = IdempotencyRecord(client_id=principal.client_id, key=key, request_hash=fingerprint_, state="done")
         record.state = "done"
         record.status_code = outcome.status
-        record.response_body = json.dumps(outcome.body, ensure_ascii=False)
+        record.response_body = to_json(outcome.body).decode()
         record.response_headers = outcome.headers
         session.add(record)
         session.commit()

@@ -1,0 +1,132 @@
+"""Requests per second and p50/p99 latency of the screening endpoints against a trivial authenticated one.
+
+Usage: python bench/api.py [--seconds S] [--concurrency 1,16]
+
+Starts `vagval serve` (one uvicorn worker, SQLite in a temporary folder, access log off) on a free port of
+127.0.0.1, creates a submitter key, and then, for each concurrency level, drives three endpoints in turn
+with keep-alive connections from that many client threads, for S seconds each:
+
+  GET  /v1/me            the trivial authenticated endpoint (key lookup only): the framework's own limit
+  POST /v1/screenings    screen the three-leg SERN trip (examples/sern-bologna.json), nothing stored
+  POST /v1/proposals     store and screen the same trip (a new proposal every request)
+
+The ratios are each endpoint's throughput over the trivial one's, same server, same run. Every request
+is bounded in time; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAGVAL = str(Path(sys.executable).parent / "vagval")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not become ready")
+
+
+def drive(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str], clients: int,
+          seconds: float) -> tuple[int, list[float], int]:
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            latencies[i].append(time.perf_counter() - t0)
+            if response.status >= 400:
+                errors[i] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    flat = [x for lat in latencies for x in lat]
+    return int(len(flat) / elapsed), flat, sum(errors)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", default="1,16")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "VAGVAL_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "VAGVAL_LOG_LEVEL": "warning"}
+        env.pop("DATABASE_URL", None)
+        made = subprocess.run([VAGVAL, "keys", "create", "--role", "submitter", "--department", "utbildningsforvaltningen",
+                               "--name", "bench", "--json"], env=env, capture_output=True, text=True, check=True)
+        key = json.loads(made.stdout)["key"]
+        port = free_port()
+        server = subprocess.Popen([VAGVAL, "serve", "--port", str(port), "--no-access-log"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_ready(port)
+            body = (ROOT / "examples" / "sern-bologna.json").read_bytes()
+            trip = json.loads(body)
+            trip.pop("external_ref")
+            proposal = json.dumps(trip).encode()
+            auth = {"Authorization": f"Bearer {key}"}
+            post = {**auth, "Content-Type": "application/json"}
+            cases = [("trivial GET /v1/me", "GET", "/v1/me", None, auth),
+                     ("POST /v1/screenings", "POST", "/v1/screenings", body, post),
+                     ("POST /v1/proposals", "POST", "/v1/proposals", proposal, post)]
+            drive(port, "POST", "/v1/screenings", body, post, 1, 1.0)  # warm up
+            print(f"{'endpoint':<22} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}  errors")
+            for clients in (int(c) for c in args.concurrency.split(",")):
+                base = None
+                for name, method, path, payload, headers in cases:
+                    rps, lat, errors = drive(port, method, path, payload, headers, clients, args.seconds)
+                    base = base or rps
+                    print(f"{name:<22} {clients:>7} {rps:>8} {pct(lat, 50):>8.2f} {pct(lat, 99):>8.2f} "
+                          f"{rps / base:>6.2f}  {errors}")
+            print(f"server: one uvicorn worker, SQLite WAL; python {sys.version.split()[0]}; {os.cpu_count()} cpus; "
+                  f"median of {len(lat)} requests in the last row; p50 of all {statistics.median(lat) * 1000:.2f} ms")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

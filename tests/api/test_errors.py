@@ -1,0 +1,119 @@
+"""Every error is RFC 9457 problem details, the framework's own included; headers survive; no stack traces."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import proposal
+
+PROBLEM = "application/problem+json"
+
+
+def _is_problem(r, status: int) -> dict:
+    assert r.status_code == status
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    assert "Traceback" not in r.text
+    return body
+
+
+def test_401_without_or_with_a_bad_key_carries_www_authenticate(client):
+    for headers in ({}, {"Authorization": "Bearer vgv_nope"}, {"Authorization": "Basic dXNlcjpwYXNz"},
+                    {"Authorization": "Bearer vgv_AAAAAAAAAAAA_" + "x" * 43}):
+        r = client.get("/v1/goals", headers=headers)
+        _is_problem(r, 401)
+        assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_403_for_a_role_that_may_not(client, viewer):
+    body = _is_problem(client.post("/v1/proposals", json=proposal(), headers=viewer), 403)
+    assert "submitter" in body["detail"]
+
+
+def test_404_for_unknown_paths_and_ids(client, officer):
+    _is_problem(client.get("/v1/nothing-here", headers=officer), 404)
+    _is_problem(client.get("/v1/proposals/00000000-0000-0000-0000-000000000000", headers=officer), 404)
+
+
+def test_405_keeps_allow(client, officer):
+    r = client.delete("/v1/proposals", headers=officer)
+    _is_problem(r, 405)
+    assert r.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_400_for_malformed_json(client, submitter):
+    for path in ("/v1/proposals", "/v1/screenings", "/v1/proposals/batch"):
+        r = client.post(path, content=b'{"kind": "trip",', headers={**submitter, "Content-Type": "application/json"})
+        body = _is_problem(r, 400)
+        assert "not valid JSON" in body["detail"]
+
+
+def test_413_for_a_body_over_the_limit(client, submitter, settings):
+    r = client.post("/v1/screenings", content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+                    headers={**submitter, "Content-Type": "application/json"})
+    _is_problem(r, 413)
+    too_many = proposal(partners=["p"] * 51)  # under the byte limit, over a list limit
+    assert client.post("/v1/screenings", json=too_many, headers=submitter).status_code == 422
+
+
+def test_415_for_another_content_type_on_batch(client, submitter):
+    r = client.post("/v1/proposals/batch", content=b"proposals", headers={**submitter, "Content-Type": "text/plain"})
+    _is_problem(r, 415)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "voyage"}, "kind"),
+        ({"title": ""}, "title"),
+        ({"colour": "red"}, "colour"),
+        ({"goals": [{"goal": 10, "motivation": "too far"}]}, "goals[0].goal"),
+        ({"end_date": "2027-03-01"}, "end_date"),
+        ({"travel": {"legs": [{"from": "LLA", "to": "TOS", "mode": "rocket"}]}}, "travel.legs[0].mode"),
+        ({"travel": {"travellers": -1, "legs": [{"from": "LLA", "to": "TOS", "mode": "flight"}]}}, "travel.travellers"),
+        ({"travel": {"legs": [{"from": "LLA", "to": "TOS", "mode": "flight"}] * 51}}, "travel.legs"),
+        ({"value_added": {"development": {"answer": "maybe"}}}, "value_added.development.answer"),
+    ],
+)
+def test_422_names_the_field(client, submitter, change, field):
+    body = _is_problem(client.post("/v1/screenings", json=proposal(**change), headers=submitter), 422)
+    assert field in [e["field"] for e in body["errors"]]
+    assert all({"field", "message"} <= set(e) for e in body["errors"])
+
+
+def test_request_id_is_echoed(client, officer):
+    r = client.get("/v1/goals", headers={**officer, "X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    assert len(client.get("/v1/goals", headers=officer).headers["x-request-id"]) == 32
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_readiness_is_503_when_the_database_is_gone(client):
+    from sqlalchemy import create_engine
+
+    client.app.state.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                            connect_args={"connect_timeout": 1})
+    r = client.get("/readyz")
+    _is_problem(r, 503)
+    assert r.headers["retry-after"] == "2"
+    r = client.get("/v1/goals", headers={"Authorization": "Bearer vgv_AAAAAAAAAAAA_" + "x" * 43})
+    _is_problem(r, 503)
+
+
+def test_openapi_documents_problem_responses(client):
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    op = spec["paths"]["/v1/proposals"]["post"]
+    assert op["operationId"] == "create_proposal"
+    assert set(op["responses"]["422"]["content"]) == {PROBLEM}
+    assert "Problem" in spec["components"]["schemas"]
+    examples = op["requestBody"]["content"]["application/json"]["examples"]
+    assert len(examples) >= 8
+    assert client.get("/docs").status_code == 200

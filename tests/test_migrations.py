@@ -1,0 +1,41 @@
+"""Alembic: upgrade head works on an empty database, and the models have not drifted from the migrations."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401
+from app.db import make_engine
+from app.settings import Settings
+
+
+def test_upgrade_head_creates_every_table_and_no_drift(database_url):
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert set(SQLModel.metadata.tables) <= tables
+            assert "alembic_version" in tables
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", sqlite_busy_timeout_ms=4321))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+    engine.dispose()
+
+
+def test_database_url_falls_back_to_database_url(monkeypatch):
+    monkeypatch.delenv("VAGVAL_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    assert Settings().database_url == "postgresql://u@h/db"
+    monkeypatch.setenv("VAGVAL_DATABASE_URL", "sqlite:///x.db")
+    assert Settings().database_url == "sqlite:///x.db"
