@@ -37,7 +37,7 @@ def factor_used(f: Factor) -> FactorUsed:
     hit = _FACTORS_USED.get(id(f))
     if hit is None or hit[0] is not f:
         hit = (f, FactorUsed(
-            mode=f.mode, variant=f.variant, value=round(f.per_unit, 10), value_without_rf=round(f.per_unit_without_rf, 10),
+            mode=f.mode, variant=f.variant, value=f.per_unit, value_without_rf=f.per_unit_without_rf,
             with_rf=f.with_rf, without_rf=f.without_rf, wtt=f.wtt, wtt_included=f.wtt_included,
             unit=f.unit, source=f.source, year=f.year,
         ))

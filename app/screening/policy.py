@@ -259,12 +259,12 @@ class Factor(_Model):
     @property
     def per_unit(self) -> float:
         """The headline factor: with RF, plus WTT where it is a separate add-on."""
-        return self.with_rf + (self.wtt or 0.0)
+        return round(self.with_rf + (self.wtt or 0.0), 10)  # 0.12576 + 0.02249 is 0.14825, not 0.14825000000000002
 
     @property
     def per_unit_without_rf(self) -> float:
         base = self.without_rf if self.without_rf is not None else self.with_rf
-        return base + (self.wtt or 0.0)
+        return round(base + (self.wtt or 0.0), 10)
 
 
 class Digital(_Model):
