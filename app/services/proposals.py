@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable, proposal_error, validation_errors
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
-from app.models.base import utcnow
+from app.models.base import new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
 from app.services import policies
@@ -155,15 +155,29 @@ def _audit(principal: Principal, request_id: str | None, action: str, entity_id:
                       entity_type="proposal", entity_id=entity_id, details=details)
 
 
+def _audit_row(principal: Principal, request_id: str | None, action: str, entity_id: str, at: dt.datetime,
+               **details: Any) -> dict[str, Any]:
+    return {"at": at, "actor": principal.name, "client_id": principal.client_id, "request_id": request_id,
+            "action": action, "entity_type": "proposal", "entity_id": entity_id, "details": details}
+
+
 @dataclass(slots=True)
-class Created:
-    record: ProposalRecord
+class Prepared:
+    """One checked and screened proposal, as the rows to insert (Core inserts: the hot path skips the ORM)."""
+
+    proposal: dict[str, Any]
     screening: dict[str, Any]
+    audits: list[dict[str, Any]]
+
+    @property
+    def record(self) -> ProposalRecord:
+        """A detached record for building the response (no database access)."""
+        return ProposalRecord.model_construct(**self.proposal)
 
 
-def _insert(session: Session, principal: Principal, proposal: Proposal, policy: Policy, request_id: str | None,
-            prefix: str = "", known_refs: dict[str, ProposalRecord] | None = None) -> Created:
-    """Check, screen and add one proposal; raises before adding anything, so a failed item leaves no trace."""
+def _prepare(session: Session, principal: Principal, proposal: Proposal, policy: Policy, request_id: str | None,
+             prefix: str = "", known_refs: dict[str, ProposalRecord] | None = None) -> Prepared:
+    """Check and screen one proposal; raises before anything is written, so a failed item leaves no trace."""
     _check_submitter(principal, proposal.department, f"{prefix}department")
     if known_refs is None:
         first = _duplicate(session, principal, proposal.external_ref)
@@ -173,32 +187,45 @@ def _insert(session: Session, principal: Principal, proposal: Proposal, policy: 
         raise _conflict(first)
     result = run_screen(proposal, policy, prefix)
     body = _dump(proposal)
-    record = ProposalRecord(client_id=principal.client_id, submitted_by=principal.name, body=body,
-                            **_columns(proposal, result))
-    screening = _screening_row(record, body, result, "created")
-    record.screening_id = screening.id
-    session.add(record)
-    session.add(screening)
-    session.add(_audit(principal, request_id, "proposal.created", record.id, external_ref=proposal.external_ref,
-                       department=proposal.department))
-    session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,
-                       recommendation=result.recommendation.value, score=result.score,
-                       policy_version=result.policy_version))
-    return Created(record, screening.result)
+    now = utcnow()
+    proposal_id, screening_id = new_id(), new_id()
+    row = {"id": proposal_id, "client_id": principal.client_id, "submitted_by": principal.name, "body": body,
+           "status": Status.screened.value, "screening_id": screening_id, "revision": 1, "created_at": now,
+           "updated_at": now, **_columns(proposal, result)}
+    screening = {"id": screening_id, "proposal_id": proposal_id, "revision": 1, "reason": "created",
+                 "policy_version": result.policy_version, "policy_hash": result.policy_hash,
+                 "engine_version": result.engine_version, "recommendation": result.recommendation.value,
+                 "score": result.score, "input": body, "result": result.model_dump(mode="json"), "created_at": now}
+    audits = [
+        _audit_row(principal, request_id, "proposal.created", proposal_id, now, external_ref=proposal.external_ref,
+                   department=proposal.department),
+        _audit_row(principal, request_id, "proposal.screened", proposal_id, now, screening_id=screening_id,
+                   recommendation=result.recommendation.value, score=result.score, policy_version=result.policy_version),
+    ]
+    return Prepared(row, screening, audits)
+
+
+def _write(session: Session, prepared: list[Prepared]) -> None:
+    if not prepared:
+        return
+    conn = session.connection()  # Core inserts on the session's transaction
+    conn.execute(insert(ProposalRecord.__table__), [p.proposal for p in prepared])
+    conn.execute(insert(ScreeningRecord.__table__), [p.screening for p in prepared])
+    conn.execute(insert(AuditEvent.__table__), [a for p in prepared for a in p.audits])
 
 
 def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:
     """Screen and store one proposal: 201 with the proposal, its screening and a Location."""
-    created = _insert(session, principal, proposal, policies.active(session), request_id)
+    prepared = _prepare(session, principal, proposal, policies.active(session), request_id)
     try:
-        session.flush()
-    except IntegrityError:
+        _write(session, [prepared])
+    except IntegrityError:  # the same external_ref stored concurrently
         session.rollback()
         first = _duplicate(session, principal, proposal.external_ref)
         if first is not None:
             raise _conflict(first) from None
         raise
-    return _outcome(created.record, created.screening, lang, 201)
+    return _outcome(prepared.record, prepared.screening["result"], lang, 201)
 
 
 def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None) -> Outcome:
@@ -209,7 +236,7 @@ def create_batch(session: Session, principal: Principal, items: list[Any], lang:
     results: list[dict[str, Any]] = []
     refs_in_batch: dict[str, int] = {}
     known = _existing_refs(session, principal, items)
-    created = 0
+    done: list[Prepared] = []
     for index, item in enumerate(items):
         prefix = f"proposals[{index}]."
         try:
@@ -226,18 +253,24 @@ def create_batch(session: Session, principal: Principal, items: list[Any], lang:
                                    f"external_ref {proposal.external_ref!r} repeats item {first} of this batch"))
             continue
         try:
-            done = _insert(session, principal, proposal, policy, request_id, prefix, known)
+            prepared = _prepare(session, principal, proposal, policy, request_id, prefix, known)
         except (Unprocessable, Conflict, Forbidden) as exc:
             results.append(_failed(index, exc.status, exc.kind, exc.title, exc.errors, item, exc.detail,
                                    exc.extra.get("existing_id")))
             continue
         if proposal.external_ref is not None:
             refs_in_batch[proposal.external_ref] = index
-        created += 1
-        results.append({"index": index, "status": 201, "id": done.record.id, "external_ref": proposal.external_ref,
-                        "recommendation": done.record.recommendation, "score": done.record.score})
-    session.flush()
-    return Outcome(200, {"created": created, "failed": len(items) - created, "results": results},
+        done.append(prepared)
+        row = prepared.proposal
+        results.append({"index": index, "status": 201, "id": row["id"], "external_ref": proposal.external_ref,
+                        "recommendation": row["recommendation"], "score": row["score"]})
+    try:
+        for start in range(0, len(done), 1000):
+            _write(session, done[start:start + 1000])
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("another request stored one of these external_refs at the same time; retry the batch") from None
+    return Outcome(200, {"created": len(done), "failed": len(items) - len(done), "results": results},
                    {"Content-Language": lang})
 
 

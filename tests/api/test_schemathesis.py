@@ -1,4 +1,4 @@
-"""Schemathesis over the whole OpenAPI document, in-process (ASGI), every check, every phase (draft)."""
+"""Schemathesis over the whole OpenAPI document, in-process (ASGI), every check, every phase (draft 2)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import uuid
 
 import pytest
 import schemathesis
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
-from sqlmodel import Session
 
 from app.main import create_app
-from app.services.keys import create_client_key
 from app.settings import Settings
 
 SUBMITTER_ONLY = {"create_proposal", "create_proposal_batch", "update_proposal"}
@@ -29,39 +27,60 @@ CONFIG = {
 }
 
 
+class TestApp:
+    """The ASGI app schemathesis calls: forwards every request to the app of the running test."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.schema_only = create_app(Settings(database_url="sqlite://"))
+        self.app = self.schema_only
+        self.keys: dict[str, str] | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":  # the test's TestClient runs the real lifespan
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await self.app(scope, receive, send)
+
+
+TARGET = TestApp()
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
-    keys = getattr(case.operation.schema.app.state, "schemathesis_keys", None) if case.operation.schema.app else None
-    if keys is None:
+    if case.operation.schema.app is not TARGET or TARGET.keys is None:
         return
     role = "submitter" if case.operation.definition.raw.get("operationId") in SUBMITTER_ONLY else "admin"
-    case.headers["Authorization"] = keys[role]
+    case.headers["Authorization"] = TARGET.keys[role]
     for name in list(case.headers):
         if name.lower() == "idempotency-key":
             case.headers[name] = uuid.uuid4().hex
 
 
+schema = schemathesis.openapi.from_asgi("/openapi.json", TARGET, config=SchemathesisConfig.from_dict(CONFIG))
+
+
 @pytest.fixture
-def api_schema(database_url):
-    app = create_app(Settings(database_url=database_url))
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=SchemathesisConfig.from_dict(CONFIG))
-    keys = {}
-    with Session(app.state.engine, expire_on_commit=False) as session:
-        for role, dept in (("submitter", "kommunstaben"), ("admin", None)):
-            _, _, token = create_client_key(session, name=f"st-{role}", role=role, department=dept, actor="test")
-            keys[role] = f"Bearer {token}"
-    app.state.schemathesis_keys = keys
-    return schema
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+def api(client, make_key):
+    TARGET.app = client.app
+    TARGET.keys = {"submitter": make_key("submitter", "kommunstaben")["Authorization"],
+                   "admin": make_key("admin")["Authorization"]}
+    yield TARGET
+    TARGET.app, TARGET.keys = TARGET.schema_only, None
 
 
 @schema.parametrize()
-def test_api(case):
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_api(case, api):
     case.call_and_validate()
 
 
-def test_stateful(api_schema):
-    machine = api_schema.as_state_machine()
+def test_stateful(api):
+    machine = schema.as_state_machine()
     machine.run(settings=settings(machine.TestCase.settings, max_examples=30, stateful_step_count=6, derandomize=True))
