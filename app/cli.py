@@ -166,15 +166,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from app.db import make_engine
     from app.errors import ApiError
-    from app.migrate import upgrade
     from app.services.keys import create_client_key
-    from app.settings import get_settings
 
-    settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings)
+    engine = _database()
     try:
         with Session(engine, expire_on_commit=False) as session:
             client, key, token = create_client_key(session, name=args.name, role=args.role, department=args.department,
@@ -190,6 +185,94 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         print(f"API key for {client.name} ({client.role}{', ' + client.department if client.department else ''}):\n")
         print(f"  {token}\n")
         print("It is shown only this once; store it now. Use it as: Authorization: Bearer <key>")
+    return EXIT_OK
+
+
+def _database():
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.settings import get_settings
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return make_engine(settings)
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.services.keys import list_keys
+
+    engine = _database()
+    with Session(engine) as session:
+        rows = list_keys(session)
+    engine.dispose()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{'id':<36}  {'prefix':<16}  {'role':<9}  {'department':<24}  {'client':<24}  {'last used':<20}  revoked")
+    for r in rows:
+        print(f"{r['id']:<36}  {r['prefix']:<16}  {r['role']:<9}  {r['department'] or '-':<24}  {r['client'][:24]:<24}  "
+              f"{(r['last_used_at'] or '-')[:19]:<20}  {(r['revoked_at'] or '-')[:19]}")
+    return EXIT_OK
+
+
+def _key_command(args: argparse.Namespace, action: str) -> int:
+    from sqlmodel import Session
+
+    from app.errors import ApiError
+    from app.services import keys
+
+    engine = _database()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            if action == "revoke":
+                info, token = keys.revoke(session, args.id, "vagval keys revoke (command line)"), None
+            else:
+                info, token = keys.rotate(session, args.id, "vagval keys rotate (command line)")
+    except ApiError as exc:
+        raise InputError(exc.detail) from None
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(info | ({"key": token} if token else {}), ensure_ascii=False))
+    elif token:
+        print(f"New API key for {info['client']} ({info['role']}); the old key stays valid until you revoke it:\n")
+        print(f"  {token}\n")
+        print(f"Revoke the old one when every system has switched: vagval keys revoke {args.id}")
+    else:
+        print(f"Revoked {info['prefix']}… of {info['client']} at {info['revoked_at']}.")
+    return EXIT_OK
+
+
+def cmd_rescreen(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.services import cases
+
+    if not args.all:
+        raise InputError("say which proposals: --all re-screens every undecided proposal")
+    engine = _database()
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        print(f"\rre-screening [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr,
+              flush=True)
+
+    with Session(engine, expire_on_commit=False) as session:
+        report = cases.rescreen_all(session, "vagval rescreen --all (command line)", None, progress)
+    engine.dispose()
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Re-screened {report['rescreened']} undecided proposals under {report['policy_version']}; "
+          f"{report['changed']} changed recommendation.")
+    for c in report["changes"]:
+        print(f"  {c['id']}  {c['from']} -> {c['to']}  ({c['department']}: {c['title']})")
+    for f in report["failed"]:
+        print(f"  could not re-screen {f['id']}: {f['detail']}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -223,6 +306,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--department", help="the department a submitter key submits for")
     p.add_argument("--json", action="store_true", help='print {"key", "id", "role", ...} as one JSON object')
     p.set_defaults(func=cmd_keys_create)
+    p = keys.add_parser("list", help="list keys (prefix, role, department, created and last used; never the key)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_keys_list)
+    p = keys.add_parser("revoke", help="revoke a key at once")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=lambda a: _key_command(a, "revoke"))
+    p = keys.add_parser("rotate", help="a new key for the same client; the old one works until revoked")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=lambda a: _key_command(a, "rotate"))
+
+    p = sub.add_parser("rescreen", help="re-screen proposals under the active policy")
+    p.add_argument("--all", action="store_true", help="every undecided (screened or returned) proposal")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_rescreen)
     return parser
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app import __version__, errors
 from app.db import make_engine
 from app.middleware import BodyLimit, RequestId
-from app.routers import health, policies, proposals, reference, screenings
+from app.routers import cases, health, keys, policies, proposals, reference, screenings
 from app.screening.policy import Policy
 from app.services import policies as policy_service
 from app.settings import Settings, get_settings
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Vägval", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   generate_unique_id_function=_operation_id)
     app.state.settings = settings
-    for router in (health.router, screenings.router, proposals.router, reference.router, policies.router):
+    for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,
+                   policies.router, keys.router):
         app.include_router(router)
     errors.install(app)
     batch_paths = ("/v1/proposals/batch",)

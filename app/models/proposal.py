@@ -6,8 +6,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
 
 from app.models.base import new_id, utcnow
@@ -56,6 +59,10 @@ class ProposalRecord(SQLModel, table=True):
     co2e_kg: float | None = None
     screening_id: str | None = Field(default=None, max_length=36)
     revision: int = Field(default=1)
+    decision: str | None = Field(default=None, max_length=20)
+    decision_reason: str | None = Field(default=None, sa_column=Column(SAText, nullable=True))
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -85,6 +92,28 @@ class ProposalUpdate(BaseModel):
     travel: TravelPlan | None = None
 
 
+class DecisionKind(StrEnum):
+    approved = "approved"
+    rejected = "rejected"
+    returned = "returned"
+
+
+class DecisionCreate(BaseModel):
+    """An officer's decision on a screened proposal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: DecisionKind
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class Decision(BaseModel):
+    decision: DecisionKind
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
+
+
 class ProposalPublic(Proposal):
     """A stored proposal: the body as sent, the server-owned fields, and its current screening."""
 
@@ -96,6 +125,7 @@ class ProposalPublic(Proposal):
     submitted_by: str
     summary: str
     screening: Screening
+    decision: Decision | None = None
 
 
 class ProposalListItem(BaseModel):

@@ -36,6 +36,7 @@ class Outcome:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
+    replay_body: Any = None  # what a replay returns instead of body (e.g. without a secret shown only once)
 
     def response(self, replayed: bool = False) -> Response:
         headers = dict(self.headers)
@@ -75,7 +76,8 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
             record = IdempotencyRecord(client_id=principal.client_id, key=key, request_hash=fingerprint_, state="done")
         record.state = "done"
         record.status_code = outcome.status
-        record.response_body = to_json(outcome.body).decode()
+        stored = outcome.body if outcome.replay_body is None else outcome.replay_body
+        record.response_body = to_json(stored).decode()
         record.response_headers = outcome.headers
         session.add(record)
         session.commit()

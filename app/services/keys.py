@@ -112,3 +112,56 @@ def authenticate(session: Session, engine: Engine, authorization: str | None) ->
 
 def _aware(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def key_info(key: ApiKey, client: Client) -> dict:
+    """What may be shown about a key: never the key itself or its hash."""
+    return {"id": key.id, "prefix": key.prefix, "client": client.name, "client_id": client.id, "role": client.role,
+            "department": client.department, "created_at": _iso(key.created_at),
+            "last_used_at": _iso(key.last_used_at) if key.last_used_at else None,
+            "revoked_at": _iso(key.revoked_at) if key.revoked_at else None}
+
+
+def list_keys(session: Session) -> list[dict]:
+    rows = session.exec(select(ApiKey, Client).join(Client, Client.id == ApiKey.client_id)
+                        .order_by(ApiKey.created_at, ApiKey.id)).all()
+    return [key_info(k, c) for k, c in rows]
+
+
+def _key(session: Session, key_id: str) -> tuple[ApiKey, Client]:
+    from app.errors import NotFound
+
+    row = session.exec(select(ApiKey, Client).join(Client, Client.id == ApiKey.client_id).where(ApiKey.id == key_id)).first()
+    if row is None:
+        raise NotFound(f"no API key {key_id!r}")
+    return row
+
+
+def revoke(session: Session, key_id: str, actor: str, request_id: str | None = None) -> dict:
+    """Revoke a key; it is refused from the next request on."""
+    key, client = _key(session, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.add(AuditEvent(actor=actor, request_id=request_id, action="key.revoked", entity_type="api_key",
+                               entity_id=key.id, details={"client": client.name, "prefix": key.prefix}))
+        session.commit()
+    return key_info(key, client)
+
+
+def rotate(session: Session, key_id: str, actor: str, request_id: str | None = None) -> tuple[dict, str]:
+    """A new key for the same client; the old one stays valid until it is revoked (two keys during the switch)."""
+    old, client = _key(session, key_id)
+    if old.revoked_at is not None:
+        raise Conflict("a revoked key cannot be rotated; create a new one for the client instead")
+    token, prefix = new_token()
+    key = ApiKey(client_id=client.id, prefix=prefix, key_hash=_hash(token))
+    session.add(key)
+    session.add(AuditEvent(actor=actor, request_id=request_id, action="key.rotated", entity_type="api_key",
+                           entity_id=key.id, details={"client": client.name, "prefix": prefix, "replaces": old.id}))
+    session.commit()
+    return key_info(key, client), token
+
+
+def _iso(t: dt.datetime) -> str:
+    return _aware(t).isoformat().replace("+00:00", "Z")

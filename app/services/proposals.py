@@ -74,6 +74,9 @@ def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict
     body.update(id=record.id, status=record.status, revision=record.revision,
                 created_at=_iso(record.created_at), updated_at=_iso(record.updated_at),
                 submitted_by=record.submitted_by, summary=summary(screening, lang), screening=screening)
+    if record.decided_at is not None:
+        body["decision"] = {"decision": record.decision, "reason": record.decision_reason,
+                            "decided_by": record.decided_by, "decided_at": _iso(record.decided_at)}
     return body
 
 

@@ -63,6 +63,8 @@ def before_call(context, case, kwargs):
             case.headers[name] = uuid.uuid4().hex
 
 
+schemathesis.serializer.alias("application/toml", "text/plain")
+
 schema = schemathesis.openapi.from_asgi("/openapi.json", TARGET, config=SchemathesisConfig.from_dict(CONFIG))
 
 

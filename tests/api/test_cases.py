@@ -1,0 +1,177 @@
+"""From submission to a recorded, explained decision with its full history."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.api.conftest import example, proposal
+
+TRAIN = {"travellers": 2, "presence": {"required": True, "reason": "signing"}, "digital_alternative": False,
+         "legs": [{"from": "Luleå", "to": "Tromsø", "mode": "train", "round_trip": True}]}
+
+
+def _create(client, headers, **changes):
+    r = client.post("/v1/proposals", json=proposal(**changes), headers=headers)
+    assert r.status_code == 201
+    return r.json()["id"], r.headers["etag"]
+
+
+def _decide(client, headers, pid, etag, decision, reason="Beslut enligt rekommendationen."):
+    return client.post(f"/v1/proposals/{pid}/decision", json={"decision": decision, "reason": reason},
+                       headers={**headers, "If-Match": etag} if etag else headers)
+
+
+def test_submission_to_decision_with_full_history(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    # the officer returns it: the mode-shift condition should be met by going by train
+    returned = _decide(client, officer, pid, etag, "returned", "Res med tåg via Narvik i stället för flyg.")
+    assert returned.status_code == 200
+    assert returned.json()["status"] == "returned"
+    assert returned.json()["decision"]["decided_by"].startswith("officer")
+    # the submitter amends; it is re-screened and back to screened
+    amended = client.patch(f"/v1/proposals/{pid}", json={"travel": TRAIN}, headers=submitter)
+    assert amended.status_code == 200
+    assert (amended.json()["status"], amended.json()["screening"]["recommendation"]) == ("screened", "approve")
+    approved = _decide(client, officer, pid, amended.headers["etag"], "approved")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    # no further amendment or withdrawal after a decision
+    assert client.patch(f"/v1/proposals/{pid}", json={"title": "x"}, headers=submitter).status_code == 409
+    assert client.post(f"/v1/proposals/{pid}/withdraw", headers=submitter).status_code == 409
+    audit = client.get(f"/v1/proposals/{pid}/audit", headers=officer).json()
+    assert [e["action"] for e in audit] == [
+        "proposal.created", "proposal.screened", "proposal.decided", "proposal.amended", "proposal.screened",
+        "proposal.decided"]
+    decided = audit[2]
+    assert decided["details"]["decision"] == "returned" and decided["details"]["recommendation"] == "approve_with_conditions"
+    assert decided["actor"].startswith("officer") and decided["at"].endswith("Z") and len(decided["request_id"]) == 32
+    assert audit[3]["details"]["changed"] == ["travel"]
+    history = client.get(f"/v1/proposals/{pid}/screenings", headers=officer).json()
+    assert [h["reason"] for h in history] == ["created", "amended"]
+
+
+def test_decision_needs_if_match(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    r = _decide(client, officer, pid, None, "approved")
+    assert r.status_code == 428 and r.headers["content-type"] == "application/problem+json"
+    stale = etag.replace('"', '"x', 1)
+    r = _decide(client, officer, pid, stale, "approved")
+    assert r.status_code == 412
+    assert r.headers["etag"] == etag
+    assert _decide(client, officer, pid, etag, "approved").status_code == 200
+
+
+def test_an_amendment_makes_an_old_etag_stale(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    client.patch(f"/v1/proposals/{pid}", json={"title": "Ändrad"}, headers=submitter)
+    assert _decide(client, officer, pid, etag, "approved").status_code == 412
+
+
+def test_departing_from_the_recommendation_needs_a_substantive_reason(client, submitter, officer):
+    # prefer_digital: approving it departs
+    pid, etag = _create(client, submitter, **{k: v for k, v in example("brussels-conference-on-teams").items()
+                                              if k not in ("external_ref", "department")})
+    r = _decide(client, officer, pid, etag, "approved", "OK.")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = _decide(client, officer, pid, etag, "approved",
+                "Talarinbjudan kräver fysisk närvaro; arrangören erbjuder ingen digital scen.")
+    assert r.status_code == 200
+    # approve_with_conditions: a short reason is enough to reject (no departure), and to approve
+    pid, etag = _create(client, submitter, title="Annan resa")
+    assert _decide(client, officer, pid, etag, "rejected", "Budget saknas.").status_code == 200
+
+
+def test_rejecting_an_approve_recommendation_needs_a_substantive_reason(client, submitter, officer):
+    pid, etag = _create(client, submitter, travel=TRAIN)
+    assert _decide(client, officer, pid, etag, "rejected", "Nej.").status_code == 422
+    assert _decide(client, officer, pid, etag, "rejected",
+                   "Samma nätverksmöte bevakas redan av en annan förvaltning i år.").status_code == 200
+
+
+def test_withdrawn_cannot_be_decided_and_decided_cannot_be_decided_again(client, submitter, officer):
+    pid, _ = _create(client, submitter)
+    withdrawn = client.post(f"/v1/proposals/{pid}/withdraw", headers=submitter)
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert _decide(client, officer, pid, withdrawn.headers["etag"], "approved").status_code == 409
+    pid, etag = _create(client, submitter, title="Andra")
+    first = _decide(client, officer, pid, etag, "approved")
+    assert _decide(client, officer, pid, first.headers["etag"], "rejected", "Ändrat beslut efter ny information.") \
+        .status_code == 409
+
+
+def test_withdraw_honours_if_match(client, submitter):
+    pid, etag = _create(client, submitter)
+    client.patch(f"/v1/proposals/{pid}", json={"title": "Ändrad"}, headers=submitter)
+    r = client.post(f"/v1/proposals/{pid}/withdraw", headers={**submitter, "If-Match": etag})
+    assert r.status_code == 412
+
+
+def test_concurrent_decisions_exactly_one_wins(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def decide(decision: str) -> None:
+        barrier.wait()
+        statuses.append(_decide(client, officer, pid, etag, decision, "Samtidigt beslut från flera handläggare.")
+                        .status_code)
+
+    threads = [threading.Thread(target=decide, args=("approved" if i % 2 else "rejected",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 412, 412, 412, 412, 412]
+    audit = client.get(f"/v1/proposals/{pid}/audit", headers=officer).json()
+    assert [e["action"] for e in audit].count("proposal.decided") == 1
+
+
+def test_rescreen_one_records_both_results(client, submitter, officer, admin):
+    pid, _ = _create(client, submitter)
+    policy = client.get("/v1/emission-factors", headers=admin).json()
+    assert policy["policy_version"] == "lulea-2019-2023-rev-2021-12-03"
+    r = client.post(f"/v1/proposals/{pid}/rescreen", headers=officer)
+    assert r.status_code == 200
+    assert r.json()["previous_screening"]["recommendation"] == "approve_with_conditions"
+    history = client.get(f"/v1/proposals/{pid}/screenings", headers=officer).json()
+    assert [h["reason"] for h in history] == ["created", "rescreen"]
+
+
+def test_rescreen_all_after_activation_reports_what_changed(client, submitter, officer, admin):
+    import copy
+
+    from app.screening import default_policy
+
+    flight, _ = _create(client, submitter)                       # 480 km flight: mode-shift condition
+    train, _ = _create(client, submitter, travel=TRAIN, title="Tåg")  # approve either way
+    decided, etag = _create(client, submitter, title="Beslutad")
+    _decide(client, officer, decided, etag, "approved")
+    data = copy.deepcopy(default_policy().model_dump(mode="json"))
+    data["policy"]["version"] = "lulea-400-km"
+    data["travel"]["mode_shift_max_km"] = 400
+    assert client.post("/v1/policies", json=data, headers=admin).status_code == 201
+    assert client.post("/v1/policies/lulea-400-km/activate", headers=admin).status_code == 200
+    report = client.post("/v1/rescreen", headers=admin).json()
+    assert report["policy_version"] == "lulea-400-km"
+    assert report["rescreened"] == 2  # the decided one is left alone
+    assert report["changed"] == 1
+    assert [(c["id"], c["from"], c["to"]) for c in report["changes"]] == [(flight, "approve_with_conditions", "approve")]
+    assert client.get(f"/v1/proposals/{train}/screenings", headers=officer).json()[-1]["policy_version"] == "lulea-400-km"
+    assert len(client.get(f"/v1/proposals/{decided}/screenings", headers=officer).json()) == 1
+
+
+def test_revoked_key_is_refused_at_once_and_rotation_gives_two_valid_keys(client, admin, make_key):
+    headers = make_key("officer", name="Handläggare")
+    keys = client.get("/v1/keys", headers=admin).json()
+    key_id = next(k["id"] for k in keys if k["client"] == "Handläggare")
+    assert client.get("/v1/me", headers=headers).status_code == 200
+    rotated = client.post(f"/v1/keys/{key_id}/rotate", headers=admin)
+    assert rotated.status_code == 201
+    new = {"Authorization": f"Bearer {rotated.json()['key']}"}
+    assert client.get("/v1/me", headers=headers).status_code == 200  # both work during the switch
+    assert client.get("/v1/me", headers=new).json()["client"] == "Handläggare"
+    assert client.post(f"/v1/keys/{key_id}/revoke", headers=admin).json()["revoked_at"] is not None
+    assert client.get("/v1/me", headers=headers).status_code == 401
+    assert client.get("/v1/me", headers=new).status_code == 200
+    listed = {k["id"]: k for k in client.get("/v1/keys", headers=admin).json()}
+    assert listed[key_id]["revoked_at"] is not None and listed[key_id]["last_used_at"] is not None
+    assert listed[rotated.json()["id"]]["client_id"] == listed[key_id]["client_id"]
