@@ -193,9 +193,16 @@ def _database():
     from app.migrate import upgrade
     from app.settings import get_settings
 
+    from sqlmodel import Session
+
+    from app.services.policies import ensure_default
+
     settings = get_settings()
     upgrade(settings.database_url)
-    return make_engine(settings)
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        ensure_default(session)  # as `serve` does: a fresh database gets the shipped policy
+    return engine
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:

@@ -105,3 +105,30 @@ def test_keys_create_json_prints_the_key_once(tmp_path, monkeypatch, capsys):
         assert main(["keys", "create", "--role", "officer", "--name", "Ärende"]) == 2  # the name is taken
     finally:
         get_settings.cache_clear()
+
+
+def test_keys_list_rotate_revoke_and_rescreen_all(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VAGVAL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "create", "--role", "officer", "--name", "Handläggare", "--json"]) == 0
+        created = json.loads(capsys.readouterr().out)
+        assert main(["keys", "list", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)
+        assert [(k["id"], k["role"], k["revoked_at"]) for k in listed] == [(created["id"], "officer", None)]
+        assert "key" not in listed[0] and "key_hash" not in listed[0]
+        assert main(["keys", "rotate", created["id"], "--json"]) == 0
+        rotated = json.loads(capsys.readouterr().out)
+        assert rotated["key"].startswith("vgv_") and rotated["client_id"] == created["client_id"]
+        assert main(["keys", "revoke", created["id"], "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["revoked_at"]
+        assert main(["keys", "revoke", "no-such-key"]) == 2
+        capsys.readouterr()
+        assert main(["rescreen", "--all"]) == 0
+        captured = capsys.readouterr()
+        assert "Re-screened 0 undecided proposals" in captured.out
+        assert main(["rescreen"]) == 2
+    finally:
+        get_settings.cache_clear()
