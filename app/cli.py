@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.screening import PolicyError, ProposalError, Proposal, Screening, load_policy, screen
+from app.screening import PolicyError, Proposal, ProposalError, Screening, load_policy, screen
 from app.screening.policy import DEFAULT_POLICY_PATH, Policy
 from app.screening.rules import MODE_SV, num
 
@@ -189,13 +189,12 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def _database():
-    from app.db import make_engine
-    from app.migrate import upgrade
-    from app.settings import get_settings
-
     from sqlmodel import Session
 
+    from app.db import make_engine
+    from app.migrate import upgrade
     from app.services.policies import ensure_default
+    from app.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)

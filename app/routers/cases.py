@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Path, Response
 from pydantic_core import to_json
 
-from app.deps import Admin, EngineDep, LanguageDep, PrincipalDep, RequestIdDep, SessionDep, SettingsDep
+from app.deps import (
+    Admin,
+    EngineDep,
+    LanguageDep,
+    PrincipalDep,
+    RequestIdDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.errors import responses
 from app.models.proposal import DecisionCreate, ProposalPublic
 from app.services import cases, idempotency

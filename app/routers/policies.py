@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tomllib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
-
-import datetime as dt
-
-from fastapi import Header
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from app.deps import Admin, EngineDep, PrincipalDep, RequestIdDep, SessionDep, SettingsDep
 from app.errors import MalformedJson, UnsupportedMediaType, policy_error, responses

@@ -10,8 +10,22 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from fastapi.responses import StreamingResponse
 from pydantic_core import to_json
 
-from app.deps import Reader, EngineDep, LanguageDep, RequestIdDep, SessionDep, SettingsDep, Submitter
-from app.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, Unprocessable, responses
+from app.deps import (
+    EngineDep,
+    LanguageDep,
+    Reader,
+    RequestIdDep,
+    SessionDep,
+    SettingsDep,
+    Submitter,
+)
+from app.errors import (
+    MalformedJson,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+    responses,
+)
 from app.models.proposal import (
     BatchResult,
     ProposalPage,
@@ -148,16 +162,18 @@ def read_proposal(proposal_id: ProposalId, session: SessionDep, principal: Reade
     return proposals.get(session, principal, proposal_id, lang).response()
 
 
-@router.patch("/{proposal_id}", response_model=ProposalPublic, responses=responses(400, 401, 403, 404, 409, 413, 422, 503),
+@router.patch("/{proposal_id}", response_model=ProposalPublic,
+              responses=responses(400, 401, 403, 404, 409, 412, 413, 422, 503),
               summary="Amend a proposal; it is re-screened and the history kept")
 def update_proposal(
     proposal_id: ProposalId,
     patch: Annotated[ProposalUpdate, Body(openapi_examples=PATCH_EXAMPLES)],
     session: SessionDep, principal: Submitter, lang: LanguageDep, request_id: RequestIdDep,
+    if_match: Annotated[str | None, Header(description="the ETag as last read; honoured when given")] = None,
 ) -> Response:
     """A merge patch of the proposal body (fields given replace the stored ones; null removes an optional one),
     while the proposal is screened or returned. It is re-screened under the active policy; earlier screenings stay."""
-    return proposals.amend(session, principal, proposal_id, patch, lang, request_id).response()
+    return proposals.amend(session, principal, proposal_id, patch, lang, request_id, if_match).response()
 
 
 @router.get("/{proposal_id}/screenings", response_model=list[StoredScreening], responses=responses(401, 403, 404, 503),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.screening import ENGINE_VERSION
+from app.screening import ENGINE_VERSION, rules
 from app.screening.co2 import estimate
 from app.screening.errors import ProposalError
 from app.screening.places import Gazetteer
@@ -16,7 +16,6 @@ from app.screening.result import (
     Screening,
     Severity,
 )
-from app.screening import rules
 from app.screening.rules import Facts, finding, num
 
 RECOMMENDATION_SV = {

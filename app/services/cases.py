@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired, Unprocessable
+from app.errors import Conflict, Forbidden, PreconditionFailed, Unprocessable
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
@@ -26,6 +26,7 @@ from app.services.proposals import (
     _outcome,
     _screening_row,
     _visible,
+    check_etag,
     etag,
     run_screen,
 )
@@ -40,17 +41,6 @@ def _as_officer(session: Session, principal: Principal, proposal_id: str) -> Pro
     if principal.role not in OFFICERS:
         raise Forbidden(f"this operation is for officer and admin keys; this key's role is {principal.role.value}")
     return record
-
-
-def _check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> None:
-    if if_match is None:
-        if required:
-            raise PreconditionRequired("send If-Match with the proposal's ETag (GET it first) so no update is lost")
-        return
-    tags = [t.strip() for t in if_match.split(",")]
-    if "*" not in tags and etag(record) not in tags and ("W/" + etag(record)) not in tags:
-        raise PreconditionFailed("the proposal has changed since this ETag was read; GET it again and decide anew",
-                                 headers={"ETag": etag(record)})
 
 
 def departs(decision: DecisionKind, recommendation: str) -> bool:
@@ -88,7 +78,7 @@ def decide(session: Session, principal: Principal, proposal_id: str, body: Decis
            lang: str, request_id: str | None) -> Outcome:
     """Record an officer's decision; departing from the recommendation needs a substantive reason."""
     record = _as_officer(session, principal, proposal_id)
-    _check_etag(record, if_match, required=True)
+    check_etag(record, if_match, required=True)
     if record.status != Status.screened:
         raise Conflict(f"a {record.status} proposal cannot be decided (only a screened one)")
     policy = policies.active(session)
@@ -117,7 +107,7 @@ def withdraw(session: Session, principal: Principal, proposal_id: str, if_match:
     record = _visible(session, principal, proposal_id)
     if principal.role != Role.submitter:
         raise Forbidden("only the submitting department's submitter keys withdraw proposals")
-    _check_etag(record, if_match, required=False)
+    check_etag(record, if_match, required=False)
     if record.status not in AMENDABLE:
         raise Conflict(f"a {record.status} proposal cannot be withdrawn (only {', '.join(AMENDABLE)})")
     previous = record.status

@@ -18,7 +18,16 @@ from sqlalchemy import insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable, proposal_error, validation_errors
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+    proposal_error,
+    validation_errors,
+)
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
@@ -67,6 +76,17 @@ def _visible(session: Session, principal: Principal, proposal_id: str) -> Propos
     if record is None or (principal.role == Role.submitter and record.department != principal.department):
         raise NotFound(f"no proposal {proposal_id!r}")
     return record
+
+
+def check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> None:
+    if if_match is None:
+        if required:
+            raise PreconditionRequired("send If-Match with the proposal's ETag (GET it first) so no update is lost")
+        return
+    tags = [t.strip() for t in if_match.split(",")]
+    if "*" not in tags and etag(record) not in tags and ("W/" + etag(record)) not in tags:
+        raise PreconditionFailed("the proposal has changed since this ETag was read; GET it again and decide anew",
+                                 headers={"ETag": etag(record)})
 
 
 def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -304,10 +324,12 @@ def _failed(index: int, status: int, kind: str, title: str, errors: list | None,
 
 
 def amend(session: Session, principal: Principal, proposal_id: str, patch: ProposalUpdate, lang: str,
-          request_id: str | None) -> Outcome:
-    """Merge the patch, re-validate, re-screen under the active policy; the old screening stays in the history."""
+          request_id: str | None, if_match: str | None = None) -> Outcome:
+    """Merge the patch, re-validate, re-screen under the active policy; the old screening stays in the history.
+    If-Match is honoured when given."""
     record = _visible(session, principal, proposal_id)
     _check_submitter(principal, record.department)
+    check_etag(record, if_match, required=False)
     if record.status not in AMENDABLE:
         raise Conflict(f"a {record.status} proposal cannot be amended (only {', '.join(AMENDABLE)})")
     given = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)

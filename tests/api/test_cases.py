@@ -175,3 +175,11 @@ def test_revoked_key_is_refused_at_once_and_rotation_gives_two_valid_keys(client
     listed = {k["id"]: k for k in client.get("/v1/keys", headers=admin).json()}
     assert listed[key_id]["revoked_at"] is not None and listed[key_id]["last_used_at"] is not None
     assert listed[rotated.json()["id"]]["client_id"] == listed[key_id]["client_id"]
+
+
+def test_patch_honours_if_match(client, submitter):
+    pid, etag = _create(client, submitter)
+    ok = client.patch(f"/v1/proposals/{pid}", json={"title": "Första"}, headers={**submitter, "If-Match": etag})
+    assert ok.status_code == 200
+    stale = client.patch(f"/v1/proposals/{pid}", json={"title": "Andra"}, headers={**submitter, "If-Match": etag})
+    assert stale.status_code == 412
