@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app.screening import PolicyError, Proposal, ProposalError, Screening, load_policy, screen
-from app.screening.policy import DEFAULT_POLICY_PATH, Policy
+from app.screening.policy import DEFAULT_POLICY_PATH, Policy, field_path
 from app.screening.rules import MODE_SV, num
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -18,13 +18,6 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 class InputError(Exception):
     """An input file that cannot be screened; the message names the problem."""
-
-
-def _location(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-    return path or "(body)"
 
 
 def read_proposal(path: Path) -> Proposal:
@@ -39,7 +32,7 @@ def read_proposal(path: Path) -> Proposal:
     try:
         return Proposal.model_validate(data)
     except ValidationError as exc:
-        lines = [f"  {_location(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        lines = [f"  {field_path(e['loc'], '(body)')}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
         raise InputError(f"{path}: not a valid proposal:\n" + "\n".join(lines)) from None
 
 

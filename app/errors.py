@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.screening import PolicyError, ProposalError, UnknownPlaceError
+from app.screening.policy import field_path
 
 log = logging.getLogger("vagval")
 
@@ -118,14 +119,8 @@ def problem_response(status: int, kind: str, title: str, detail: str, *, errors:
 
 
 def location(loc: tuple | list) -> str:
-    """A pydantic error location as a dotted path: ('body', 'travel', 'legs', 0, 'to') -> travel.legs[0].to."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path or "(body)"
+    """A pydantic error location as a dotted path: ('travel', 'legs', 0, 'to') -> travel.legs[0].to."""
+    return field_path(loc, "(body)")
 
 
 def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:

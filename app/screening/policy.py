@@ -435,14 +435,15 @@ class PolicyError(ValueError):
         super().__init__(f"invalid policy {source}: {lines}")
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[Any, ...] | list[Any], empty: str = "(policy)") -> str:
+    """A pydantic error location as a dotted path: ('travel', 'legs', 0, 'to') -> travel.legs[0].to."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
             path += ("." if path else "") + str(part)
-    return path or "(policy)"
+    return path or empty
 
 
 def parse_policy(data: dict[str, Any], source: str = "<data>") -> Policy:
@@ -450,7 +451,7 @@ def parse_policy(data: dict[str, Any], source: str = "<data>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": _field_path(e["loc"]), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
+        errors = [{"field": field_path(e["loc"]), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
         raise PolicyError(source, errors) from None
 
 
