@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -35,12 +36,14 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+bearer = HTTPBearer(auto_error=False, description="An API key from `vagval keys create`: `Bearer vgv_…`")
+
+
 def get_principal(
-    session: SessionDep,
-    engine: EngineDep,
-    authorization: Annotated[str | None, Header(description="`Bearer <API key>`")] = None,
+    session: SessionDep, engine: EngineDep, request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal:
-    return keys.authenticate(session, engine, authorization)
+    return keys.authenticate(session, engine, request.headers.get("authorization"))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

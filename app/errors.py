@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.screening import PolicyError, ProposalError, UnknownPlaceError
@@ -185,11 +185,17 @@ def install(app: FastAPI) -> None:
                                 instance=request.url.path)
 
     @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
+    @app.exception_handler(InterfaceError)
     def _database_down(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
         return problem_response(503, "unavailable", "Service unavailable", "the database is not reachable; retry later",
                                 headers={"Retry-After": "2"}, instance=request.url.path)
+
+    @app.exception_handler(DataError)
+    def _data_error(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(422, "validation", "Unprocessable content",
+                                "a value in the request cannot be stored (out of range or an invalid character)",
+                                instance=request.url.path)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -202,11 +208,14 @@ def _allowed_methods(request: Request) -> list[str]:
     """Every method the OpenAPI document lists for this path (Starlette names only the first matching route's)."""
     import re
 
-    methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        pattern = "^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$"
-        if re.match(pattern, request.url.path):
-            methods |= {m.upper() for m in operations}
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    if path in paths:  # a literal path (/v1/proposals/batch) is not also /v1/proposals/{proposal_id}
+        matching = [paths[path]]
+    else:
+        matching = [ops for template, ops in paths.items()
+                    if re.match("^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$", path)]
+    methods = {m.upper() for ops in matching for m in ops}
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

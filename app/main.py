@@ -15,6 +15,7 @@ from app import __version__, errors
 from app.db import make_engine
 from app.middleware import BodyLimit, RequestId
 from app.routers import cases, health, keys, policies, proposals, reference, screenings
+from app.screening.engine import warm_up
 from app.screening.policy import Policy
 from app.services import policies as policy_service
 from app.settings import Settings, get_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         with Session(engine) as session:
             policy_service.ensure_default(session)
+            warm_up(policy_service.active(session))  # load airport and city data now, not in the first request
         yield
         engine.dispose()
 
@@ -72,6 +74,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(extra.pop("$defs", {}))
         components[model.__name__] = extra
-    schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    problem = {errors.PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            # every validation error is problem details, also where FastAPI documented its own default
+            if "422" in operation.get("responses", {}):
+                operation["responses"]["422"] = {"description": "Unprocessable content", "content": problem}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
     app.openapi_schema = schema
     return schema

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy import Text as SAText
 from sqlmodel import Field, SQLModel
@@ -14,7 +15,9 @@ from sqlmodel import Field, SQLModel
 from app.models.base import new_id, utcnow
 from app.screening.policy import FocusArea
 from app.screening.proposal import (
+    VISIBLE,
     EuFunding,
+    IsoDate,
     GoalClaim,
     Kind,
     Proposal,
@@ -73,20 +76,21 @@ class ProposalUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind | None = None
-    title: Title | None = None
+    # Fields a proposal must have can be replaced but not removed: not nullable here.
+    kind: Kind = Field(default=None)
+    title: Title = Field(default=None)
     description: Text | None = None
-    department: Slug | None = None
+    department: Slug = Field(default=None)
     external_ref: ShortText | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     focus_area: FocusArea | None = None
     partners: list[ShortText] | None = None
-    value_added: ValueAdded | None = None
+    value_added: ValueAdded = Field(default=None)
     goals: list[GoalClaim] | None = None
     gender_equality: Text | None = None
     eu_funding: EuFunding | None = None
-    budget_sek: float | None = None
+    budget_sek: Annotated[float, PydanticField(ge=0, le=1e12, strict=True)] | None = None
     travel: TravelPlan | None = None
 
 
@@ -102,7 +106,7 @@ class DecisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: DecisionKind
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=VISIBLE)]
 
 
 class Decision(BaseModel):
@@ -124,6 +128,19 @@ class ProposalPublic(Proposal):
     summary: str
     screening: Screening
     decision: Decision | None = None
+
+
+class PreviousScreening(BaseModel):
+    id: str
+    policy_version: str
+    recommendation: str
+    score: float
+
+
+class ProposalRescreened(ProposalPublic):
+    """The proposal with its new screening, and the one it replaced."""
+
+    previous_screening: PreviousScreening
 
 
 class ProposalListItem(BaseModel):

@@ -18,7 +18,7 @@ from app.deps import (
     SettingsDep,
 )
 from app.errors import responses
-from app.models.proposal import DecisionCreate, ProposalPublic
+from app.models.proposal import DecisionCreate, ProposalPublic, ProposalRescreened
 from app.services import cases, idempotency
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -76,7 +76,7 @@ def create_withdrawal(
                            _retention(settings))
 
 
-@router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalPublic,
+@router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalRescreened,
              responses=responses(401, 403, 404, 422, 503), summary="Screen a proposal again under the active policy (officer)")
 def create_rescreen(
     proposal_id: ProposalId, session: SessionDep, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep,

@@ -12,6 +12,7 @@ from pydantic_core import to_json
 from app.deps import Admin, EngineDep, RequestIdDep, SessionDep, SettingsDep
 from app.errors import responses
 from app.models import Role
+from app.screening.proposal import VISIBLE
 from app.services import idempotency, keys
 from app.services.idempotency import Outcome
 
@@ -26,9 +27,11 @@ SHOWN_ONCE = "shown only once, when the key was made; rotate to get a new one"
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=100, description="the client: a named system or person")]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=VISIBLE,
+                               description="the client: a named system or person")]
     role: Role
-    department: Annotated[str | None, Field(max_length=64, description="required for submitters, else absent")] = None
+    department: Annotated[str | None, Field(max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                                            description="required for submitters, else absent")] = None
 
 
 class KeyPublic(BaseModel):
@@ -80,6 +83,13 @@ def create_key(
 
     fp = lambda: idempotency.fingerprint("POST", "/v1/keys", body.model_dump_json().encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp, work, _retention(settings))
+
+
+@router.get("/{key_id}", response_model=KeyPublic, responses=responses(401, 403, 404, 422, 503),
+            summary="One API key (admin)")
+def read_key(key_id: KeyId, session: SessionDep, principal: Admin) -> Response:
+    """A key's prefix, client, role, department and times; never the key or its hash."""
+    return Response(to_json(keys.get_key(session, key_id)), media_type="application/json")
 
 
 @router.post("/{key_id}/revoke", response_model=KeyPublic, responses=responses(401, 403, 404, 503),

@@ -35,6 +35,13 @@ def read_active_policy(session: SessionDep, principal: PrincipalDep) -> PolicyPu
     return policies.get_active(session)
 
 
+@router.get("/{version}", response_model=PolicyPublic, responses=responses(401, 404, 422, 503),
+            summary="One stored policy version")
+def read_policy(version: Version, session: SessionDep, principal: PrincipalDep) -> PolicyPublic:
+    """A stored policy version: its content hash, whether it is active, who stored it and when."""
+    return policies.get(session, version)
+
+
 async def _policy_body(request: Request) -> object:
     raw = await request.body()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -37,7 +37,7 @@ from app.models.proposal import (
 from app.routers.openapi_examples import PATCH_EXAMPLES, first_proposal, proposal_examples
 from app.screening import Proposal
 from app.screening.policy import FocusArea
-from app.screening.proposal import Kind
+from app.screening.proposal import NO_NUL, IsoDate, Kind
 from app.screening.result import Recommendation
 from app.services import idempotency, proposals
 
@@ -82,8 +82,11 @@ BATCH_SCHEMA = {
         "required": True,
         "content": {"application/json": {
             "schema": {"type": "object", "additionalProperties": False, "required": ["proposals"],
-                       "properties": {"proposals": {"type": "array", "minItems": 1,
-                                                    "items": {"$ref": "#/components/schemas/Proposal"}}}},
+                       "properties": {"proposals": {
+                           "type": "array", "minItems": 1,
+                           "description": "each item a Proposal; an item that is not one is refused on its own "
+                                          "(results[i].status 422), the others are stored",
+                           "items": {"type": "object"}}}},
             "examples": {"aktivitetsplan": {"summary": "Två förslag ur en aktivitetsplan",
                                            "value": {"proposals": [first_proposal()]}}},
         }},
@@ -111,6 +114,10 @@ def create_proposal_batch(
         raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
                             errors=[{"field": "proposals", "message": "a non-empty list is required", "type": "batch"}])
     items: list[Any] = data["proposals"]
+    not_objects = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if not_objects:  # the envelope's own contract: every item is a JSON object (its content is checked item by item)
+        raise Unprocessable("every item of proposals is a JSON object", errors=[
+            {"field": f"proposals[{i}]", "message": "a proposal is a JSON object", "type": "batch"} for i in not_objects[:20]])
     if len(items) > settings.batch_max_items:
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
@@ -126,15 +133,15 @@ def create_proposal_batch(
 def list_proposals(
     session: SessionDep, principal: Reader,
     kind: Kind | None = None,
-    department: Annotated[str | None, Query(max_length=64)] = None,
+    department: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     status: Status | None = None,
     recommendation: Recommendation | None = None,
     focus_area: FocusArea | None = None,
-    start_from: Annotated[dt.date | None, Query(description="start_date on or after")] = None,
-    start_to: Annotated[dt.date | None, Query(description="start_date on or before")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the title or external_ref")] = None,
+    start_from: Annotated[IsoDate | None, Query(description="start_date on or after (YYYY-MM-DD)")] = None,
+    start_to: Annotated[IsoDate | None, Query(description="start_date on or before (YYYY-MM-DD)")] = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="text in the title or external_ref")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Newest first. Submitters see their own department only. `Accept: text/csv` streams every match as CSV

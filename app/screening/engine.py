@@ -39,6 +39,16 @@ def gazetteer(policy: Policy) -> Gazetteer:
     return policy.memo("gazetteer", lambda: Gazetteer(policy))
 
 
+def warm_up(policy: Policy) -> None:
+    """Load the place data sets and build the policy's gazetteer ahead of the first screening."""
+    from app.screening.places import _airports, _cities, _names_by_initial
+
+    _airports()
+    _cities()
+    _names_by_initial()
+    gazetteer(policy)
+
+
 def match_partners(proposal: Proposal, policy: Policy) -> list[PartnerResult]:
     out = []
     for name in proposal.partners:

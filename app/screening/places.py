@@ -108,6 +108,21 @@ def _primary_city_names() -> tuple[str, ...]:
     return tuple(sorted({normalise(c.name) for c in _cities()[1]}))
 
 
+@lru_cache(maxsize=1)
+def _names_by_initial() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for name in _primary_city_names():
+        out.setdefault(name[:1], []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _candidates(key: str) -> list[str]:
+    """City names that could be within the similarity cutoff: same initial, similar length (keeps suggestions fast)."""
+    if not key:
+        return []
+    return [n for n in _names_by_initial().get(key[:1], ()) if abs(len(n) - len(key)) <= max(2, len(key) // 3)]
+
+
 @lru_cache(maxsize=4096)
 def nearest_city(lat: float, lon: float) -> _City:
     return min(_cities()[1], key=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2)
@@ -208,10 +223,10 @@ class Gazetteer:
             if place.name not in names:
                 names.append(place.name)
         by_name = _cities()[0]
-        for match in difflib.get_close_matches(key, _primary_city_names(), n=limit, cutoff=0.75):
+        for match in difflib.get_close_matches(key, _candidates(key), n=limit, cutoff=0.75):
             city = by_name[match]
             label = f"{city.name} ({city.country})"
-            if label not in names:
+            if label not in names and city.name not in names:
                 names.append(label)
         return names[:limit]
 

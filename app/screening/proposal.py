@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -17,10 +20,41 @@ from pydantic import (
 
 from app.screening.policy import FocusArea
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Text never holds NUL characters (no database stores them in text); names hold at least one visible character.
+NO_NUL = r"^[^\x00]*$"
+VISIBLE = r"^[^\x00]*[^\x00\s][^\x00]*$"
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NO_NUL)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=VISIBLE)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=VISIBLE)]
+StrictFlag = Annotated[bool, Strict()]
+
+
+def _iso_date(value: object) -> object:
+    """Dates are ISO 8601 calendar dates (YYYY-MM-DD), never numbers or timestamps."""
+    if isinstance(value, str) and not _DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _whole(value: object) -> object:
+    """JSON integers: 6 and 6.0, never "6", 6.5 or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number is required")
+    return value
+
+
+def whole(ge: int, le: int) -> object:
+    """A bounded whole number; the bounds come first so the JSON schema says minimum/maximum."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_whole)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class _Value(BaseModel):
@@ -75,34 +109,35 @@ class ValueAdded(_Value):
 
 
 class GoalClaim(_Value):
-    goal: Annotated[int, Field(ge=1, le=9)]
+    goal: whole(1, 9)
     motivation: Text = ""
 
 
 class EuFunding(_Value):
     programme: ShortText
-    share: Annotated[float, Field(gt=0, le=1)] | None = None
+    share: Annotated[float, Field(gt=0, le=1, strict=True)] | None = None
 
 
 class Presence(_Value):
-    required: bool | None = None
+    required: StrictFlag | None = None
     reason: Slug | None = None
     motivation: Text = ""
 
 
 class Coordinates(_Value):
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90, strict=True)]
+    lon: Annotated[float, Field(ge=-180, le=180, strict=True)]
     name: ShortText | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
 
 
-PlaceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | Coordinates
+PlaceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=VISIBLE)] \
+    | Coordinates
 
 
 class Car(_Value):
     fuel: Fuel = Fuel.unknown
-    occupants: Annotated[int, Field(ge=1, le=9)] | None = None
+    occupants: whole(1, 9) | None = None
 
 
 class Leg(_Value):
@@ -111,7 +146,7 @@ class Leg(_Value):
     from_: PlaceRef = Field(alias="from")
     to: PlaceRef
     mode: Mode
-    round_trip: bool = False
+    round_trip: StrictFlag = False
     cabin: Cabin = Cabin.economy
     car: Car | None = None
 
@@ -124,10 +159,10 @@ class Leg(_Value):
 
 
 class TravelPlan(_Value):
-    travellers: Annotated[int, Field(ge=1, le=500)] = 1
+    travellers: whole(1, 500) = 1
     presence: Presence | None = None
-    digital_alternative: bool | None = None
-    meeting_hours: Annotated[float, Field(gt=0, le=1000)] | None = None
+    digital_alternative: StrictFlag | None = None
+    meeting_hours: Annotated[float, Field(gt=0, le=1000, strict=True)] | None = None
     legs: Annotated[list[Leg], Field(min_length=1, max_length=50)]
 
 
@@ -139,15 +174,15 @@ class Proposal(_Value):
     description: Text = ""
     department: Slug
     external_ref: ShortText | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     focus_area: FocusArea | None = None
     partners: Annotated[list[ShortText], Field(max_length=50)] = []
     value_added: ValueAdded
     goals: Annotated[list[GoalClaim], Field(max_length=9)] = []
     gender_equality: Text = ""
     eu_funding: EuFunding | None = None
-    budget_sek: Annotated[float, Field(ge=0, le=1e12)] | None = None
+    budget_sek: Annotated[float, Field(ge=0, le=1e12, strict=True)] | None = None
     travel: TravelPlan | None = Field(default=None, validate_default=True)
 
     @field_validator("end_date")

@@ -137,6 +137,11 @@ def _key(session: Session, key_id: str) -> tuple[ApiKey, Client]:
     return row
 
 
+def get_key(session: Session, key_id: str) -> dict:
+    key, client = _key(session, key_id)
+    return key_info(key, client)
+
+
 def revoke(session: Session, key_id: str, actor: str, request_id: str | None = None) -> dict:
     """Revoke a key; it is refused from the next request on."""
     key, client = _key(session, key_id)

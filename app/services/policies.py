@@ -64,6 +64,13 @@ def list_policies(session: Session) -> list[PolicyPublic]:
     return [public(r) for r in rows]
 
 
+def get(session: Session, version: str) -> PolicyPublic:
+    record = session.get(PolicyRecord, version)
+    if record is None:
+        raise NotFound(f"no policy version {version!r}")
+    return public(record)
+
+
 def get_active(session: Session) -> PolicyPublic:
     record = session.exec(select(PolicyRecord).where(PolicyRecord.active)).first()
     if record is None:
