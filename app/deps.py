@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -17,18 +17,26 @@ from app.services.keys import Principal
 from app.settings import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no blocking I/O are `async def`: FastAPI runs them on the event loop instead of handing each
+# one to the thread pool (a thread hop per dependency is most of a trivial request's cost).
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; services commit explicitly (never after the response is sent)."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; services commit explicitly (never after the response is sent). Creating a Session
+    opens no connection; the connection is taken in the route's thread and returned to the pool on close."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -52,7 +60,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def require(*roles: Role):
     """A dependency that lets only these roles through (403 for the others)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise Forbidden(f"this operation is for {allowed} keys; this key's role is {principal.role.value}")
@@ -66,7 +74,7 @@ Reader = Annotated[Principal, Depends(require(Role.submitter, Role.officer, Role
 Admin = Annotated[Principal, Depends(require(Role.admin))]
 
 
-def get_language(accept_language: Annotated[str | None, Header(description="sv or en (default sv)")] = None) -> str:
+async def get_language(accept_language: Annotated[str | None, Header(description="sv or en (default sv)")] = None) -> str:
     """Swedish or English for the top-level summary, from Accept-Language (q-values honoured); Swedish by default."""
     best, best_q = "sv", -1.0
     for part in (accept_language or "").split(","):
@@ -88,7 +96,7 @@ def get_language(accept_language: Annotated[str | None, Header(description="sv o
 LanguageDep = Annotated[str, Depends(get_language)]
 
 
-def request_id(request: Request) -> str | None:
+async def request_id(request: Request) -> str | None:
     return request.scope.get("state", {}).get("request_id")
 
 
