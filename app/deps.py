@@ -16,7 +16,6 @@ from app.services import keys
 from app.services.keys import Principal
 from app.settings import Settings
 
-
 # Dependencies that do no blocking I/O are `async def`: FastAPI runs them on the event loop instead of handing each
 # one to the thread pool (a thread hop per dependency is most of a trivial request's cost).
 
@@ -101,3 +100,8 @@ async def request_id(request: Request) -> str | None:
 
 
 RequestIdDep = Annotated[str | None, Depends(request_id)]
+
+
+IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer "
+                                                          "(a replay of a new API key does not show the key again)",
+                                              max_length=255)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 from pydantic import AliasChoices, Field
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "info"
+
+    @property
+    def idempotency_retention(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.idempotency_retention_hours)
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,8 @@ from app.screening.policy import FocusArea
 from app.screening.proposal import (
     VISIBLE,
     EuFunding,
-    IsoDate,
     GoalClaim,
+    IsoDate,
     Kind,
     Proposal,
     ShortText,

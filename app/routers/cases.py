@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Response
@@ -11,6 +10,7 @@ from pydantic_core import to_json
 from app.deps import (
     Admin,
     EngineDep,
+    IdempotencyKey,
     LanguageDep,
     PrincipalDep,
     RequestIdDep,
@@ -24,8 +24,6 @@ from app.services import cases, idempotency
 router = APIRouter(prefix="/v1", tags=["cases"])
 
 ProposalId = Annotated[str, Path(description="the proposal's id", max_length=36)]
-IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
-                                              max_length=255)]
 IfMatch = Annotated[str | None, Header(description="the ETag of the proposal as last read")]
 
 DECISION_EXAMPLES = {
@@ -37,10 +35,6 @@ DECISION_EXAMPLES = {
     "retur": {"summary": "Skicka tillbaka för komplettering",
               "value": {"decision": "returned", "reason": "Motivera målbidraget och ange om digitalt deltagande är möjligt."}},
 }
-
-
-def _retention(settings) -> dt.timedelta:  # noqa: ANN001
-    return dt.timedelta(hours=settings.idempotency_retention_hours)
 
 
 @router.post("/proposals/{proposal_id}/decision", response_model=ProposalPublic,
@@ -58,7 +52,7 @@ def create_decision(
                                          decision.model_dump_json().encode())
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: cases.decide(s, principal, proposal_id, decision, if_match, lang, request_id),
-                           _retention(settings))
+                           settings.idempotency_retention)
 
 
 @router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalPublic,
@@ -73,7 +67,7 @@ def create_withdrawal(
     fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/withdraw", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: cases.withdraw(s, principal, proposal_id, if_match, lang, request_id),
-                           _retention(settings))
+                           settings.idempotency_retention)
 
 
 @router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalRescreened,
@@ -85,7 +79,7 @@ def create_rescreen(
     """A new screening under the active policy; the earlier one stays in the history (`previous_screening` names it)."""
     fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/rescreen", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: cases.rescreen(s, principal, proposal_id, lang, request_id), _retention(settings))
+                           lambda s: cases.rescreen(s, principal, proposal_id, lang, request_id), settings.idempotency_retention)
 
 
 @router.get("/proposals/{proposal_id}/audit", responses=responses(401, 403, 404, 503),
@@ -106,4 +100,4 @@ def create_rescreen_all(
     fp = lambda: idempotency.fingerprint("POST", "/v1/rescreen", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: idempotency.Outcome(200, cases.rescreen_all(s, principal, request_id)),
-                           _retention(settings))
+                           settings.idempotency_retention)

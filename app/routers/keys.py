@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Response
+from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_json
 
-from app.deps import Admin, EngineDep, RequestIdDep, SessionDep, SettingsDep
+from app.deps import Admin, EngineDep, IdempotencyKey, RequestIdDep, SessionDep, SettingsDep
 from app.errors import responses
 from app.models import Role
 from app.screening.proposal import VISIBLE
@@ -19,8 +19,6 @@ from app.services.idempotency import Outcome
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 KeyId = Annotated[str, Path(description="the key's id", max_length=36)]
-IdempotencyKey = Annotated[str | None, Header(description="retry safely; a replay does not show the key again",
-                                              max_length=255)]
 SHOWN_ONCE = "shown only once, when the key was made; rotate to get a new one"
 
 
@@ -55,10 +53,6 @@ def _created(info: dict[str, Any], token: str) -> Outcome:
                    replay_body=info | {"key": None, "note": SHOWN_ONCE})
 
 
-def _retention(settings) -> dt.timedelta:  # noqa: ANN001
-    return dt.timedelta(hours=settings.idempotency_retention_hours)
-
-
 @router.get("", response_model=list[KeyPublic], responses=responses(401, 403, 503), summary="List API keys (admin)")
 def list_keys(session: SessionDep, principal: Admin) -> Response:
     """Every key: prefix, client, role, department, created and last-used time; never the key or its hash."""
@@ -82,7 +76,7 @@ def create_key(
         return _created(keys.key_info(key, client), token)
 
     fp = lambda: idempotency.fingerprint("POST", "/v1/keys", body.model_dump_json().encode())  # noqa: E731
-    return idempotency.run(session, engine, principal, idempotency_key, fp, work, _retention(settings))
+    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings.idempotency_retention)
 
 
 @router.get("/{key_id}", response_model=KeyPublic, responses=responses(401, 403, 404, 422, 503),
@@ -102,7 +96,7 @@ def revoke_key(
     fp = lambda: idempotency.fingerprint("POST", f"/v1/keys/{key_id}/revoke", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: Outcome(200, keys.revoke(s, key_id, principal.name, request_id)),
-                           _retention(settings))
+                           settings.idempotency_retention)
 
 
 @router.post("/{key_id}/rotate", status_code=201, response_model=KeyCreated,
@@ -119,4 +113,4 @@ def rotate_key(
         info, token = keys.rotate(s, key_id, principal.name, request_id)
         return _created(info, token)
 
-    return idempotency.run(session, engine, principal, idempotency_key, fp, work, _retention(settings))
+    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings.idempotency_retention)

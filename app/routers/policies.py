@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tomllib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.deps import Admin, EngineDep, PrincipalDep, RequestIdDep, SessionDep, SettingsDep
+from app.deps import (
+    Admin,
+    EngineDep,
+    IdempotencyKey,
+    PrincipalDep,
+    RequestIdDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.errors import MalformedJson, UnsupportedMediaType, policy_error, responses
 from app.models.policy import PolicyPublic
 from app.screening import PolicyError
@@ -19,8 +26,6 @@ from app.services.idempotency import Outcome
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 Version = Annotated[str, Path(max_length=100, description="a policy version")]
-IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
-                                              max_length=255)]
 
 
 @router.get("", response_model=list[PolicyPublic], responses=responses(401, 503), summary="Every stored policy version")
@@ -89,7 +94,7 @@ def create_policy(
 
     fp = lambda: idempotency.fingerprint("POST", "/v1/policies", json.dumps(data, sort_keys=True, default=str).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp, work,
-                           dt.timedelta(hours=settings.idempotency_retention_hours))
+                           settings.idempotency_retention)
 
 
 @router.post("/{version}/activate", response_model=PolicyPublic, responses=responses(401, 403, 404, 503),
@@ -103,4 +108,4 @@ def activate_policy(
     return idempotency.run(
         session, engine, principal, idempotency_key, fp,
         lambda s: Outcome(200, policies.activate(s, version, principal.name, request_id).model_dump(mode="json")),
-        dt.timedelta(hours=settings.idempotency_retention_hours))
+        settings.idempotency_retention)

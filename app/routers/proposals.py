@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from pydantic_core import to_json
 
 from app.deps import (
     EngineDep,
+    IdempotencyKey,
     LanguageDep,
     Reader,
     RequestIdDep,
@@ -43,14 +43,8 @@ from app.services import idempotency, proposals
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
 
-IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
-                                              max_length=255)]
 ProposalId = Annotated[str, Path(description="the proposal's id", max_length=36)]
 MAX_LIMIT = 200
-
-
-def _retention(settings) -> dt.timedelta:  # noqa: ANN001
-    return dt.timedelta(hours=settings.idempotency_retention_hours)
 
 
 @router.post("", status_code=201, response_model=ProposalPublic,
@@ -67,7 +61,7 @@ def create_proposal(
     """Screen a proposal under the active policy and store both; submitter keys, for their own department."""
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: proposals.create(s, principal, proposal, lang, request_id), _retention(settings))
+                           lambda s: proposals.create(s, principal, proposal, lang, request_id), settings.idempotency_retention)
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -122,7 +116,7 @@ def create_proposal_batch(
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), _retention(settings))
+                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), settings.idempotency_retention)
 
 
 @router.get("", response_model=ProposalPage,

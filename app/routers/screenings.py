@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Response
 
-from app.deps import EngineDep, LanguageDep, PrincipalDep, SessionDep, SettingsDep
+from app.deps import EngineDep, IdempotencyKey, LanguageDep, PrincipalDep, SessionDep, SettingsDep
 from app.errors import responses
 from app.models.proposal import ScreeningPublic
 from app.routers.openapi_examples import proposal_examples
@@ -16,8 +15,6 @@ from app.services import idempotency, proposals
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
-IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer",
-                                              max_length=255)]
 
 
 @router.post("/screenings", response_model=ScreeningPublic,
@@ -32,4 +29,4 @@ def create_screening(
     fp = lambda: idempotency.fingerprint("POST", "/v1/screenings", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: proposals.preview(s, proposal, lang),
-                           dt.timedelta(hours=settings.idempotency_retention_hours))
+                           settings.idempotency_retention)
