@@ -77,7 +77,7 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
         record.state = "done"
         record.status_code = outcome.status
         stored = outcome.body if outcome.replay_body is None else outcome.replay_body
-        record.response_body = to_json(stored).decode()
+        record.response_body = stored.decode() if isinstance(stored, bytes) else to_json(stored).decode()
         record.response_headers = outcome.headers
         session.add(record)
         session.commit()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import weakref
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
@@ -14,6 +17,10 @@ from app.screening.policy import parse_policy
 
 # Policies are immutable: a parsed policy is cached per process by its content hash (never shared state).
 _PARSED: dict[str, Policy] = {}
+# Which policy is active is read from the database at most once a second per engine; an activation in this process
+# is seen at once, one in another worker within ACTIVE_TTL seconds.
+ACTIVE_TTL = 1.0
+_ACTIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _engine_policy(record: PolicyRecord) -> Policy:
@@ -26,10 +33,16 @@ def _engine_policy(record: PolicyRecord) -> Policy:
 
 def active(session: Session) -> Policy:
     """The active policy; 503 if none is (the service seeds one at start)."""
+    bind = session.get_bind()
+    now = time.monotonic()
+    seen = _ACTIVE.get(bind)
+    if seen is not None and now - seen[0] < ACTIVE_TTL and seen[2] in _PARSED:
+        return _PARSED[seen[2]]
     row = session.exec(select(PolicyRecord.version, PolicyRecord.content_hash).where(PolicyRecord.active)).first()
     if row is None:
         raise Unavailable("no policy is active")
     version, content_hash = row
+    _ACTIVE[bind] = (now, version, content_hash)
     policy = _PARSED.get(content_hash)
     if policy is None:
         policy = _engine_policy(session.get(PolicyRecord, version))
@@ -120,4 +133,5 @@ def activate(session: Session, version: str, actor: str, request_id: str | None)
                                entity_id=version, details={"content_hash": record.content_hash}))
         session.commit()
         session.refresh(record)
+        _ACTIVE.pop(session.get_bind(), None)
     return public(record)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy import insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
@@ -55,8 +56,8 @@ def summary(result: dict[str, Any] | Screening, lang: str) -> str:
 def preview(session: Session, proposal: Proposal, lang: str) -> Outcome:
     """Screen without storing anything (a what-if)."""
     result = run_screen(proposal, policies.active(session))
-    body = result.model_dump(mode="json")
-    body["summary"] = summary(result, lang)
+    dumped = result.model_dump_json().encode()  # straight to JSON; the summary in the asked language goes first
+    body = b'{"summary":' + to_json(summary(result, lang)) + b"," + dumped[1:]
     return Outcome(200, body, {"Content-Language": lang})
 
 
