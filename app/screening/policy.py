@@ -291,6 +291,9 @@ RULE_CODES = (
 
 
 T = TypeVar("T")
+# Bound on what a policy remembers about the proposals it has screened (leg estimates, findings): beyond this the memo
+# starts again, so memory stays bounded (roughly 100 MB at worst) whatever clients send.
+MEMO_MAX_ENTRIES = 20_000
 
 
 class Policy(_Model):
@@ -318,7 +321,7 @@ class Policy(_Model):
         try:
             return memo[key]
         except KeyError:
-            if len(memo) > 200_000:
+            if len(memo) > MEMO_MAX_ENTRIES:
                 memo.clear()
             value = memo[key] = factory()
             return value
