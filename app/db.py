@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from pydantic_core import to_json
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from app.settings import Settings
 
@@ -45,8 +43,3 @@ def make_engine(settings: Settings) -> Engine:
 def _json(value: object) -> str:
     """JSON columns are serialised by pydantic-core: the same output as json.dumps, several times faster."""
     return to_json(value).decode()
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session

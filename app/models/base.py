@@ -20,5 +20,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(t: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive)."""
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def iso(t: dt.datetime) -> str:
+    """RFC 3339 in UTC with a Z: 2027-03-10T08:00:00.123456Z."""
+    return as_utc(t).isoformat().replace("+00:00", "Z")
+
+
 def new_id() -> str:
     return str(uuid.uuid4())

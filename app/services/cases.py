@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, PreconditionFailed, Unprocessable
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
-from app.models.base import utcnow
+from app.models.base import iso, utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
 from app.screening import Policy, Proposal
 from app.screening.rules import substantive
@@ -22,7 +22,6 @@ from app.services.keys import Principal
 from app.services.proposals import (
     AMENDABLE,
     _audit,
-    _iso,
     _outcome,
     _screening_row,
     _visible,
@@ -200,5 +199,5 @@ def audit(session: Session, principal: Principal, proposal_id: str) -> list[dict
     record = _as_officer(session, principal, proposal_id)
     events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "proposal",
                                                    AuditEvent.entity_id == record.id).order_by(AuditEvent.id)).all()
-    return [{"id": e.id, "at": _iso(e.at), "actor": e.actor, "request_id": e.request_id, "action": e.action,
+    return [{"id": e.id, "at": iso(e.at), "actor": e.actor, "request_id": e.request_id, "action": e.action,
              "details": e.details} for e in events]

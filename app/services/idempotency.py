@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Unprocessable
 from app.models import IdempotencyRecord
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 from app.services.keys import Principal
 
 MAX_KEY_LENGTH = 255
@@ -95,7 +95,7 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str,
         for _ in range(2):
             existing = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.client_id == client_id,
                                                               IdempotencyRecord.key == key)).first()
-            if existing is not None and _aware(existing.created_at) < utcnow() - retention:
+            if existing is not None and as_utc(existing.created_at) < utcnow() - retention:
                 s.delete(existing)
                 s.commit()
                 existing = None
@@ -125,13 +125,3 @@ def _release(engine: Engine, claim_id: int) -> None:
         s.exec(delete(IdempotencyRecord).where(IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_progress"))
         s.commit()
 
-
-def purge(session: Session, retention: dt.timedelta) -> int:
-    """Delete records older than the retention period."""
-    result = session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - retention))
-    session.commit()
-    return result.rowcount or 0
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)

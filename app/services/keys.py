@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Unauthorized, Unprocessable
 from app.models import ApiKey, AuditEvent, Client, Role
-from app.models.base import utcnow
+from app.models.base import as_utc, iso, utcnow
 
 TOKEN_PREFIX = "vgv_"
 _TOKEN = re.compile(r"^vgv_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{20,100})$")
@@ -104,22 +104,19 @@ def authenticate(session: Session, engine: Engine, authorization: str | None) ->
         raise Unauthorized("the API key is not valid")
     key, client = row
     now = utcnow()
-    if key.last_used_at is None or now - _aware(key.last_used_at) >= LAST_USED_EVERY:
+    if key.last_used_at is None or now - as_utc(key.last_used_at) >= LAST_USED_EVERY:
         with engine.begin() as conn:  # its own short transaction, at most once a minute per key
             conn.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
     return Principal(client.id, client.name, Role(client.role), client.department, key.id)
 
 
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
 
 def key_info(key: ApiKey, client: Client) -> dict:
     """What may be shown about a key: never the key itself or its hash."""
     return {"id": key.id, "prefix": key.prefix, "client": client.name, "client_id": client.id, "role": client.role,
-            "department": client.department, "created_at": _iso(key.created_at),
-            "last_used_at": _iso(key.last_used_at) if key.last_used_at else None,
-            "revoked_at": _iso(key.revoked_at) if key.revoked_at else None}
+            "department": client.department, "created_at": iso(key.created_at),
+            "last_used_at": iso(key.last_used_at) if key.last_used_at else None,
+            "revoked_at": iso(key.revoked_at) if key.revoked_at else None}
 
 
 def list_keys(session: Session) -> list[dict]:
@@ -166,7 +163,3 @@ def rotate(session: Session, key_id: str, actor: str, request_id: str | None = N
                            entity_id=key.id, details={"client": client.name, "prefix": prefix, "replaces": old.id}))
     session.commit()
     return key_info(key, client), token
-
-
-def _iso(t: dt.datetime) -> str:
-    return _aware(t).isoformat().replace("+00:00", "Z")

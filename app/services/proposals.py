@@ -30,7 +30,7 @@ from app.errors import (
     validation_errors,
 )
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
-from app.models.base import new_id, utcnow
+from app.models.base import as_utc, iso, new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
 from app.services import policies
@@ -93,11 +93,11 @@ def check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> 
 def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict[str, Any]:
     body = dict(record.body)
     body.update(id=record.id, status=record.status, revision=record.revision,
-                created_at=_iso(record.created_at), updated_at=_iso(record.updated_at),
+                created_at=iso(record.created_at), updated_at=iso(record.updated_at),
                 submitted_by=record.submitted_by, summary=summary(screening, lang), screening=screening)
     if record.decided_at is not None:
         body["decision"] = {"decision": record.decision, "reason": record.decision_reason,
-                            "decided_by": record.decided_by, "decided_at": _iso(record.decided_at)}
+                            "decided_by": record.decided_by, "decided_at": iso(record.decided_at)}
     return body
 
 
@@ -120,7 +120,7 @@ def history(session: Session, principal: Principal, proposal_id: str) -> list[di
     rows = session.exec(select(ScreeningRecord).where(ScreeningRecord.proposal_id == record.id)
                         .order_by(ScreeningRecord.created_at, ScreeningRecord.revision)).all()
     return [{"id": r.id, "proposal_id": r.proposal_id, "revision": r.revision, "reason": r.reason,
-             "created_at": _iso(r.created_at), "policy_version": r.policy_version, "policy_hash": r.policy_hash,
+             "created_at": iso(r.created_at), "policy_version": r.policy_version, "policy_hash": r.policy_hash,
              "engine_version": r.engine_version, "recommendation": r.recommendation, "score": r.score,
              "input": r.input, "result": r.result} for r in rows]
 
@@ -408,7 +408,7 @@ def _query(principal: Principal, f: Filters):
 
 
 def _cursor(record: ProposalRecord) -> str:
-    raw = json.dumps([_iso(record.created_at), record.id]).encode()
+    raw = json.dumps([iso(record.created_at), record.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -429,8 +429,8 @@ def _item(r: ProposalRecord) -> dict[str, Any]:
     return ProposalListItem(
         id=r.id, external_ref=r.external_ref, kind=r.kind, title=r.title, department=r.department, status=r.status,
         focus_area=r.focus_area, start_date=r.start_date, end_date=r.end_date, recommendation=r.recommendation,
-        score=r.score, co2e_kg=r.co2e_kg, submitted_by=r.submitted_by, created_at=_utc(r.created_at),
-        updated_at=_utc(r.updated_at),
+        score=r.score, co2e_kg=r.co2e_kg, submitted_by=r.submitted_by, created_at=as_utc(r.created_at),
+        updated_at=as_utc(r.updated_at),
     ).model_dump(mode="json")
 
 
@@ -474,11 +474,3 @@ def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: in
             writer.writerow([csv_cell(item[c]) for c in CSV_COLUMNS])
         yield buffer.getvalue()
         cursor = _cursor(rows[-1])
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
-def _iso(t: dt.datetime) -> str:
-    return _utc(t).isoformat().replace("+00:00", "Z")

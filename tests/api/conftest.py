@@ -65,6 +65,17 @@ def viewer(make_key) -> dict[str, str]:
     return make_key("viewer")
 
 
+async def answer_lifespan(receive: Callable, send: Callable) -> None:
+    """Acknowledge an ASGI lifespan without running one (the test's TestClient runs the real app's lifespan)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 def example(name: str, **changes: Any) -> dict[str, Any]:
     data = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     data.update(changes)

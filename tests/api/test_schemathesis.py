@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 from app.main import create_app
 from app.services import policies as policy_service
 from app.settings import Settings
+from tests.api.conftest import answer_lifespan
 from tests.conftest import BACKENDS
 
 # -- who calls what ------------------------------------------------------------------------------------------------
@@ -133,13 +134,8 @@ class CurrentApp:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await answer_lifespan(receive, send)
+            return
         await self.app(scope, receive, send)
 
 

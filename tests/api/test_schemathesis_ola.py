@@ -37,7 +37,7 @@ from app.main import create_app
 from app.models import ApiKey, Client
 from app.services import policies as policy_service
 from app.settings import Settings
-from tests.api.conftest import proposal
+from tests.api.conftest import answer_lifespan, proposal
 from tests.conftest import BACKENDS
 
 # -- the peers: two submitters of different departments, with tokens known before any database exists -------------
@@ -101,14 +101,9 @@ class CurrentApp:
         insert_keys(engine)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "lifespan":  # the test's TestClient runs the real app's lifespan
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+        if scope["type"] == "lifespan":
+            await answer_lifespan(receive, send)
+            return
         await self.app(scope, receive, send)
 
 
