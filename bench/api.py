@@ -1,17 +1,19 @@
 """Requests per second and p50/p99 latency of the screening endpoints against a trivial authenticated one.
 
-Usage: python bench/api.py [--seconds S] [--concurrency 1,16]
+Usage: python bench/api.py [--seconds S] [--rounds R] [--concurrency 1,16]
 
 Starts `vagval serve` (one uvicorn worker, SQLite in a temporary folder, access log off) on a free port of
 127.0.0.1, creates a submitter key, and then, for each concurrency level, drives three endpoints in turn
-with keep-alive connections from that many client threads, for S seconds each:
+with keep-alive connections from that many client threads, for S seconds each, and repeats that R times
+(interleaved rounds, so that a slow spell of the machine hits every endpoint alike):
 
   GET  /v1/me            the trivial authenticated endpoint (key lookup only): the framework's own limit
   POST /v1/screenings    screen the three-leg SERN trip (examples/sern-bologna.json), nothing stored
   POST /v1/proposals     store and screen the same trip (a new proposal every request)
 
-The ratios are each endpoint's throughput over the trivial one's, same server, same run. Every request
-is bounded in time; the server is stopped at the end.
+Throughput is the median over the rounds; p50/p99 are over every request of every round. The ratio is
+the median over the rounds of each endpoint's throughput over the trivial one's in the same round: same
+server, same run. Every request is bounded in time; the server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", default="1,16")
     args = parser.parse_args()
 
@@ -115,14 +118,23 @@ def main() -> None:
             drive(port, "POST", "/v1/screenings", body, post, 1, 1.0)  # warm up
             print(f"{'endpoint':<22} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}  errors")
             for clients in (int(c) for c in args.concurrency.split(",")):
-                base = None
-                for name, method, path, payload, headers in cases:
-                    rps, lat, errors = drive(port, method, path, payload, headers, clients, args.seconds)
-                    base = base or rps
-                    print(f"{name:<22} {clients:>7} {rps:>8} {pct(lat, 50):>8.2f} {pct(lat, 99):>8.2f} "
-                          f"{rps / base:>6.2f}  {errors}")
+                rates: dict[str, list[int]] = {name: [] for name, *_ in cases}
+                latencies: dict[str, list[float]] = {name: [] for name, *_ in cases}
+                failures = dict.fromkeys(rates, 0)
+                for _ in range(args.rounds):
+                    for name, method, path, payload, headers in cases:
+                        rps, lat, errors = drive(port, method, path, payload, headers, clients, args.seconds)
+                        rates[name].append(rps)
+                        latencies[name].extend(lat)
+                        failures[name] += errors
+                trivial = rates[cases[0][0]]
+                for name, *_ in cases:
+                    ratio = statistics.median(r / t for r, t in zip(rates[name], trivial, strict=True))
+                    print(f"{name:<22} {clients:>7} {statistics.median(rates[name]):>8.0f} "
+                          f"{pct(latencies[name], 50):>8.2f} {pct(latencies[name], 99):>8.2f} {ratio:>6.2f}  "
+                          f"{failures[name]}")
             print(f"server: one uvicorn worker, SQLite WAL; python {sys.version.split()[0]}; {os.cpu_count()} cpus; "
-                  f"median of {len(lat)} requests in the last row; p50 of all {statistics.median(lat) * 1000:.2f} ms")
+                  f"{args.rounds} rounds of {args.seconds:g} s per endpoint and concurrency")
         finally:
             server.terminate()
             server.wait(timeout=10)

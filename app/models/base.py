@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 import uuid
 
 from sqlmodel import SQLModel
@@ -31,4 +33,9 @@ def iso(t: dt.datetime) -> str:
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUID of version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. New rows land at the end of
+    the primary-key and foreign-key indexes instead of on a random page of each."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & ((1 << 80) - 1)
+    value = value & ~(0xF000 << 64) | 0x7000 << 64  # version 7
+    value = value & ~(0xC000 << 48) | 0x8000 << 48  # variant 10xx
+    return str(uuid.UUID(int=value))

@@ -36,6 +36,7 @@ class Outcome:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
+    wrote: bool = True  # False: a read-only answer (a preview), nothing to commit without an idempotency key
     replay_body: Any = None  # what a replay returns instead of body (e.g. without a secret shown only once)
 
     def response(self, replayed: bool = False) -> Response:
@@ -60,7 +61,8 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
     """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given)."""
     if key is None:
         outcome = work(session)
-        session.commit()
+        if outcome.wrote:
+            session.commit()
         return outcome.response()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Unprocessable("Idempotency-Key must be 1-255 printable characters",

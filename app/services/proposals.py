@@ -19,6 +19,7 @@ from sqlalchemy import insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from app.db import RawJson
 from app.errors import (
     Conflict,
     Forbidden,
@@ -58,7 +59,7 @@ def preview(session: Session, proposal: Proposal, lang: str) -> Outcome:
     result = run_screen(proposal, policies.active(session))
     dumped = result.model_dump_json().encode()  # straight to JSON; the summary in the asked language goes first
     body = b'{"summary":' + to_json(summary(result, lang)) + b"," + dumped[1:]
-    return Outcome(200, body, {"Content-Language": lang})
+    return Outcome(200, body, {"Content-Language": lang}, wrote=False)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> 
                                  headers={"ETag": etag(record)})
 
 
-def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict[str, Any]:
+def public(record: ProposalRecord, screening: dict[str, Any] | Screening, lang: str) -> dict[str, Any]:
     body = dict(record.body)
     body.update(id=record.id, status=record.status, revision=record.revision,
                 created_at=iso(record.created_at), updated_at=iso(record.updated_at),
@@ -101,11 +102,25 @@ def public(record: ProposalRecord, screening: dict[str, Any], lang: str) -> dict
     return body
 
 
-def _outcome(record: ProposalRecord, screening: dict[str, Any], lang: str, status: int = 200) -> Outcome:
+def _headers(record: ProposalRecord, lang: str, status: int) -> dict[str, str]:
     headers = {"ETag": etag(record), "Content-Language": lang}
     if status == 201:
         headers["Location"] = f"/v1/proposals/{record.id}"
-    return Outcome(status, public(record, screening, lang), headers)
+    return headers
+
+
+def _outcome(record: ProposalRecord, screening: dict[str, Any], lang: str, status: int = 200) -> Outcome:
+    return Outcome(status, public(record, screening, lang), _headers(record, lang, status))
+
+
+def _fresh_outcome(prepared: Prepared, lang: str, status: int) -> Outcome:
+    """The answer for a proposal just screened and not yet decided, with the screening's JSON as stored (spliced in,
+    not serialised a second time); the same document as `public` gives."""
+    record = prepared.record
+    head = public(record, prepared.result, lang)
+    del head["screening"]  # last in the document while there is no decision
+    body = to_json(head)[:-1] + b',"screening":' + prepared.screening["result"].encode() + b"}"
+    return Outcome(status, body, _headers(record, lang, status))
 
 
 def get(session: Session, principal: Principal, proposal_id: str, lang: str) -> Outcome:
@@ -192,6 +207,7 @@ class Prepared:
     proposal: dict[str, Any]
     screening: dict[str, Any]
     audits: list[dict[str, Any]]
+    result: Screening
 
     @property
     def record(self) -> ProposalRecord:
@@ -219,14 +235,14 @@ def _prepare(session: Session, principal: Principal, proposal: Proposal, policy:
     screening = {"id": screening_id, "proposal_id": proposal_id, "revision": 1, "reason": "created",
                  "policy_version": result.policy_version, "policy_hash": result.policy_hash,
                  "engine_version": result.engine_version, "recommendation": result.recommendation.value,
-                 "score": result.score, "input": body, "result": result.model_dump(mode="json"), "created_at": now}
+                 "score": result.score, "input": body, "result": RawJson(result.model_dump_json()), "created_at": now}
     audits = [
         _audit_row(principal, request_id, "proposal.created", proposal_id, now, external_ref=proposal.external_ref,
                    department=proposal.department),
         _audit_row(principal, request_id, "proposal.screened", proposal_id, now, screening_id=screening_id,
                    recommendation=result.recommendation.value, score=result.score, policy_version=result.policy_version),
     ]
-    return Prepared(row, screening, audits)
+    return Prepared(row, screening, audits, result)
 
 
 def _write(session: Session, prepared: list[Prepared]) -> None:
@@ -249,7 +265,7 @@ def create(session: Session, principal: Principal, proposal: Proposal, lang: str
         if first is not None:
             raise _conflict(first) from None
         raise
-    return _outcome(prepared.record, prepared.screening["result"], lang, 201)
+    return _fresh_outcome(prepared, lang, 201)
 
 
 def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None) -> Outcome:
