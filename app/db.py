@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import weakref
 
 from pydantic_core import to_json
 from sqlalchemy import Engine, event
@@ -11,6 +13,19 @@ from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
 from app.settings import Settings
+
+log = logging.getLogger("vagval")
+_CHECKPOINTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: Engine) -> threading.Lock | None:
+    """The in-process writers' lock of an SQLite engine (None for other databases)."""
+    return _WRITE_LOCKS.get(engine)
+
+
+def checkpointer(engine: Engine) -> Checkpointer | None:
+    return _CHECKPOINTERS.get(engine)
 
 
 def normalise_url(url: str) -> str:
@@ -22,7 +37,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, *, background_checkpoints: bool = False) -> Engine:
+    """The engine for the configured database. With background_checkpoints (the server), an SQLite write-ahead log
+    is copied back into the database file by a thread of its own (`Checkpointer`), not by whichever request's
+    commit happens to fill it: the copy and its fsync leave the request path."""
     url = make_url(normalise_url(settings.database_url))
     if url.get_backend_name() == "sqlite":
         busy = settings.sqlite_busy_timeout_ms
@@ -40,9 +58,14 @@ def make_engine(settings: Settings) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no committed write
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA mmap_size=268435456")  # pages read from the OS cache without a system call each
+            if background_checkpoints:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         event.listen(engine, "before_cursor_execute", writers.before_execute)
+        _WRITE_LOCKS[engine] = writers.lock
+        if background_checkpoints:
+            _CHECKPOINTERS[engine] = Checkpointer(engine, settings.sqlite_checkpoint_interval_ms / 1000)
         return engine
     return create_engine(url, json_serializer=_json, pool_pre_ping=True, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_pool_size)
@@ -113,3 +136,45 @@ class _OneWriter:
             # bounded: should a thread ever wait for itself, SQLite's own busy handling takes over as before
             if self.lock.acquire(timeout=self.wait_s):
                 dbapi.writer = True
+
+
+class Checkpointer:
+    """Copies the SQLite write-ahead log back into the database file every interval (PASSIVE: never waits for or
+    blocks readers and writers), in a daemon thread that sleeps while there is nothing to do. `stop()` runs a last
+    checkpoint. Other processes on the same file (the CLI) keep SQLite's automatic checkpoints."""
+
+    def __init__(self, engine: Engine, interval_s: float):
+        self.engine = engine
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vagval-sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """(busy, frames in the log, frames copied), as SQLite reports them."""
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.checkpoint()
+            except Exception:  # noqa: BLE001 - a failed checkpoint is retried at the next interval
+                log.warning("SQLite checkpoint failed; retrying in %.1f s", self.interval_s, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        try:
+            self.checkpoint()
+        except Exception:  # noqa: BLE001
+            log.warning("last SQLite checkpoint failed", exc_info=True)
+
+
+def dispose(engine: Engine) -> None:
+    """Stop the engine's checkpointer (with a last checkpoint), then close its connections."""
+    checkpointer = _CHECKPOINTERS.pop(engine, None)
+    if checkpointer is not None:
+        checkpointer.stop()
+    engine.dispose()

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 
 from app import __version__, errors
-from app.db import make_engine
+from app.db import dispose, make_engine
 from app.middleware import BodyLimit, RequestId
 from app.routers import cases, health, keys, policies, proposals, reference, screenings
 from app.screening.engine import warm_up
@@ -41,13 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
+        engine = make_engine(settings, background_checkpoints=True)
         app.state.engine = engine
         with Session(engine) as session:
             policy_service.ensure_default(session)
             warm_up(policy_service.active(session))  # load airport and city data now, not in the first request
         yield
-        engine.dispose()
+        dispose(engine)
 
     app = FastAPI(title="Vägval", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   generate_unique_id_function=_operation_id)

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     batch_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     idempotency_retention_hours: int = Field(default=24, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    sqlite_checkpoint_interval_ms: int = Field(default=500, ge=10, description="the server's WAL checkpoint period")
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "info"
 

@@ -245,13 +245,22 @@ def _prepare(session: Session, principal: Principal, proposal: Proposal, policy:
     return Prepared(row, screening, audits, result)
 
 
+_INSERT_PROPOSAL = insert(ProposalRecord.__table__)  # built once: the statement's cache key is computed once
+_INSERT_SCREENING = insert(ScreeningRecord.__table__)
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+
+
 def _write(session: Session, prepared: list[Prepared]) -> None:
     if not prepared:
         return
     conn = session.connection()  # Core inserts on the session's transaction
-    conn.execute(insert(ProposalRecord.__table__), [p.proposal for p in prepared])
-    conn.execute(insert(ScreeningRecord.__table__), [p.screening for p in prepared])
-    conn.execute(insert(AuditEvent.__table__), [a for p in prepared for a in p.audits])
+    if len(prepared) == 1:  # one row: a plain execute, not executemany
+        conn.execute(_INSERT_PROPOSAL, prepared[0].proposal)
+        conn.execute(_INSERT_SCREENING, prepared[0].screening)
+    else:
+        conn.execute(_INSERT_PROPOSAL, [p.proposal for p in prepared])
+        conn.execute(_INSERT_SCREENING, [p.screening for p in prepared])
+    conn.execute(_INSERT_AUDIT, [a for p in prepared for a in p.audits])
 
 
 def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:

@@ -1,0 +1,116 @@
+"""The SQLite engine: one writer at a time within the process, checkpoints off the request path, ordered ids."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.db import checkpointer, dispose, make_engine, write_lock
+from app.models.base import new_id
+from app.settings import Settings
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/db.sqlite"
+
+
+def _table(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)"))
+
+
+def test_the_write_lock_is_held_from_the_first_write_to_the_commit(sqlite_url):
+    engine = make_engine(Settings(database_url=sqlite_url))
+    _table(engine)
+    lock = write_lock(engine)
+    assert lock is not None and not lock.locked()
+    with engine.connect() as conn:
+        conn.execute(text("SELECT count(*) FROM t")).scalar()
+        assert not lock.locked()  # reads never take it
+        conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert lock.locked()
+        conn.commit()
+        assert not lock.locked()
+    engine.dispose()
+
+
+def test_a_failed_write_releases_the_lock_and_the_next_writer_goes_on(sqlite_url):
+    engine = make_engine(Settings(database_url=sqlite_url))
+    _table(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert not write_lock(engine).locked()
+    with engine.connect() as conn:  # a transaction abandoned without commit or rollback: closing releases it
+        conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+        assert write_lock(engine).locked()
+    assert not write_lock(engine).locked()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('c')"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT v FROM t ORDER BY v")).scalars().all() == ["a", "c"]
+    engine.dispose()
+
+
+def test_concurrent_writers_in_threads_all_commit(sqlite_url):
+    engine = make_engine(Settings(database_url=sqlite_url))
+    _table(engine)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(20):
+                with engine.begin() as conn:
+                    conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"{n}-{i}"})
+                    assert write_lock(engine).locked()
+                    time.sleep(0)  # let another thread run inside the transaction
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 160
+    engine.dispose()
+
+
+def test_the_server_checkpoints_in_the_background_and_on_stop(sqlite_url):
+    settings = Settings(database_url=sqlite_url, sqlite_checkpoint_interval_ms=3_600_000)  # only when asked
+    engine = make_engine(settings, background_checkpoints=True)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0  # no request pays for a checkpoint
+    _table(engine)
+    with engine.begin() as conn:
+        for i in range(50):
+            conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": str(i)})
+    busy, frames, copied = checkpointer(engine).checkpoint()
+    assert busy == 0 and frames > 0 and copied == frames
+    dispose(engine)
+    assert checkpointer(engine) is None
+    plain = make_engine(Settings(database_url=sqlite_url))  # the CLI's engine keeps SQLite's automatic checkpoints
+    with plain.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 50
+    plain.dispose()
+
+
+def test_ids_are_uuid_version_7_in_time_order():
+    first = new_id()
+    time.sleep(0.002)
+    second = new_id()
+    for value in (first, second):
+        parsed = uuid.UUID(value)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == value
+    assert first < second
+    assert abs((uuid.UUID(second).int >> 80) - time.time_ns() // 1_000_000) < 60_000  # Unix milliseconds
