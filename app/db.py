@@ -25,6 +25,7 @@ def write_lock(engine: Engine) -> threading.Lock | None:
 
 
 def checkpointer(engine: Engine) -> Checkpointer | None:
+    """The background checkpointer of a server's SQLite engine (None otherwise)."""
     return _CHECKPOINTERS.get(engine)
 
 
@@ -82,10 +83,6 @@ def _json(value: object) -> str:
     if isinstance(value, RawJson):
         return str.__str__(value)
     return to_json(value).decode()
-
-
-
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class _OneWriter:
