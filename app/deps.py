@@ -47,10 +47,17 @@ bearer = HTTPBearer(auto_error=False, description="An API key from `vagval keys 
 
 
 def get_principal(
-    session: SessionDep, engine: EngineDep, request: Request,
+    session: SessionDep, request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal:
-    return keys.authenticate(session, engine, request.headers.get("authorization"))
+    try:
+        return keys.authenticate(session, request.headers.get("authorization"))
+    finally:
+        # The lookup's connection goes back to the pool before this thread is given back. The route runs in another
+        # thread of the same bounded pool: a request holding a connection while it waits for that thread deadlocks a
+        # burst of more requests than connections (every thread waiting for a connection, every connection held by
+        # a request waiting for a thread). tests/api/test_load.py.
+        session.rollback()
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

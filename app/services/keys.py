@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Unauthorized, Unprocessable
@@ -85,7 +85,7 @@ def create_client_key(session: Session, *, name: str, role: str, department: str
     return client, key, token
 
 
-def authenticate(session: Session, engine: Engine, authorization: str | None) -> Principal:
+def authenticate(session: Session, authorization: str | None) -> Principal:
     """The principal for an `Authorization: Bearer <key>` header; 401 otherwise."""
     if not authorization:
         raise Unauthorized("an API key is required: Authorization: Bearer <key>")
@@ -103,11 +103,14 @@ def authenticate(session: Session, engine: Engine, authorization: str | None) ->
     if not hmac.compare_digest(expected, _hash(token)) or row is None or row[0].revoked_at is not None:
         raise Unauthorized("the API key is not valid")
     key, client = row
+    principal = Principal(client.id, client.name, Role(client.role), client.department, key.id)
     now = utcnow()
     if key.last_used_at is None or now - as_utc(key.last_used_at) >= LAST_USED_EVERY:
-        with engine.begin() as conn:  # its own short transaction, at most once a minute per key
-            conn.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Principal(client.id, client.name, Role(client.role), client.department, key.id)
+        # at most once a minute per key, committed at once on the lookup's own connection (a second connection
+        # taken while this one is held could wait for ever on a pool that is exhausted the same way)
+        session.exec(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        session.commit()
+    return principal
 
 
 

@@ -1,0 +1,45 @@
+"""A burst of concurrent requests larger than the database pool and the thread pool: every request is answered.
+
+Each sync route and sync dependency runs in a thread of a bounded pool (40 threads), and each database connection
+comes from a bounded pool (15 for SQLite, 2 x db_pool_size for PostgreSQL). A request that kept its key lookup's
+connection while waiting for a thread for its route deadlocked the service under such a burst: the threads were all
+taken by requests waiting for a connection, and the connections by requests waiting for a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from tests.api.conftest import EXAMPLES
+
+BURST = 120
+
+
+def _burst(client, requests):  # noqa: ANN001, ANN202
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
+            return await asyncio.wait_for(asyncio.gather(*(http.request(*r[:2], **r[2]) for r in requests)), 90)
+
+    return asyncio.run(run())
+
+
+def test_a_burst_of_authenticated_requests_is_answered(client, submitter):
+    body = json.loads((EXAMPLES / "sern-bologna.json").read_text(encoding="utf-8"))
+    body.pop("external_ref")
+    body["department"] = "kommunstaben"
+    requests = []
+    for i in range(BURST):
+        if i % 3 == 0:
+            requests.append(("GET", "/v1/me", {"headers": submitter}))
+        elif i % 3 == 1:
+            requests.append(("POST", "/v1/screenings", {"headers": submitter, "json": body}))
+        else:
+            requests.append(("POST", "/v1/proposals", {"headers": submitter, "json": {**body, "title": f"Resa {i}"}}))
+    responses = _burst(client, requests)
+    assert [r.status_code for r in responses] == [200 if i % 3 != 2 else 201 for i in range(BURST)]
+    listed = client.get("/v1/proposals", params={"limit": 200}, headers=submitter).json()
+    assert len(listed["items"]) == BURST // 3
