@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # sync routes and dependencies run in this event loop's thread pool; its size is a setting
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         engine = make_engine(settings, background_checkpoints=True)
         app.state.engine = engine
         with Session(engine) as session:

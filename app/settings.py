@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     sqlite_checkpoint_interval_ms: int = Field(default=500, ge=10, description="the server's WAL checkpoint period")
     db_pool_size: int = Field(default=10, ge=1)
+    worker_threads: int = Field(default=40, ge=1, le=1000,
+                                description="threads that run sync routes and dependencies (anyio's default is 40)")
     log_level: str = "info"
 
     @property

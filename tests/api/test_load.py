@@ -43,3 +43,16 @@ def test_a_burst_of_authenticated_requests_is_answered(client, submitter):
     assert [r.status_code for r in responses] == [200 if i % 3 != 2 else 201 for i in range(BURST)]
     listed = client.get("/v1/proposals", params={"limit": 200}, headers=submitter).json()
     assert len(listed["items"]) == BURST // 3
+
+
+def test_the_thread_pool_size_is_a_setting(database_url):
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    with TestClient(create_app(Settings(database_url=database_url, worker_threads=3))) as test_client:
+        tokens = test_client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3
+    assert Settings(database_url=database_url).worker_threads == 40
