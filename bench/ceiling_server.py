@@ -1,7 +1,8 @@
 """`vagval serve` with the screening engine and the serialisation of its answer made free: the ceiling of bench/api.py.
 
 Used by `bench/api.py --ceiling`, never by the product. The first screening of a proposal is computed and serialised
-as usual; every later screening of the same proposal (same JSON) under the same policy returns that result object,
+as usual; every later screening of a proposal with the same title and start date (the bench posts one proposal) under the
+same policy returns that result object,
 and serialising that object returns the remembered JSON. Everything else is the real service: the framework, the
 key lookup, body validation, the inserts and the commit. So the ratios this server gives are the best the API's
 throughput targets can reach with this framework and storage, whatever the engine costs: a bound, not a result.
