@@ -1,7 +1,7 @@
 """A burst of concurrent requests larger than the database pool and the thread pool: every request is answered.
 
 Each sync route and sync dependency runs in a thread of a bounded pool (40 threads), and each database connection
-comes from a bounded pool (15 for SQLite, 2 x db_pool_size for PostgreSQL). A request that kept its key lookup's
+comes from a bounded pool (worker_threads + 2, plus 10 overflow, for SQLite; 2 x db_pool_size for PostgreSQL). A request that kept its key lookup's
 connection while waiting for a thread for its route deadlocked the service under such a burst: the threads were all
 taken by requests waiting for a connection, and the connections by requests waiting for a thread.
 """
@@ -12,6 +12,8 @@ import asyncio
 import json
 
 import httpx
+import pytest
+from sqlalchemy import event
 
 from tests.api.conftest import EXAMPLES
 
@@ -56,3 +58,19 @@ def test_the_thread_pool_size_is_a_setting(database_url):
         tokens = test_client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
     assert tokens == 3
     assert Settings(database_url=database_url).worker_threads == 40
+
+
+
+def test_sqlite_keeps_its_connections_through_a_burst(client, submitter, database_url):
+    """With a pool smaller than the thread pool, connections beyond it were closed as they came back and reopened
+    for the next request (the open, the pragmas, the schema parsed again): after a burst every connection the
+    server opened is still pooled."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's pool is db_pool_size, a setting")
+    engine = client.app.state.engine
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    responses = _burst(client, [("GET", "/v1/me", {"headers": submitter})] * 60)
+    assert {r.status_code for r in responses} == {200}
+    assert engine.pool.size() == client.app.state.settings.worker_threads + 2
+    assert opened and engine.pool.checkedin() >= len(opened)
