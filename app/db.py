@@ -17,6 +17,7 @@ from app.settings import Settings
 log = logging.getLogger("vagval")
 _CHECKPOINTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the server's write-ahead log file keeps when it starts again
 
 
 def write_lock(engine: Engine) -> threading.Lock | None:
@@ -65,12 +66,14 @@ def make_engine(settings: Settings, *, background_checkpoints: bool = False) -> 
             cursor.execute("PRAGMA mmap_size=268435456")  # pages read from the OS cache without a system call each
             if background_checkpoints:
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
+                cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")  # the log file shrinks back after a burst
             cursor.close()
 
         event.listen(engine, "before_cursor_execute", writers.before_execute)
         _WRITE_LOCKS[engine] = writers.lock
         if background_checkpoints:
-            _CHECKPOINTERS[engine] = Checkpointer(engine, settings.sqlite_checkpoint_interval_ms / 1000)
+            _CHECKPOINTERS[engine] = Checkpointer(engine, settings.sqlite_checkpoint_interval_ms / 1000, writers.lock,
+                                                  int(busy))
         return engine
     return create_engine(url, json_serializer=_json, pool_pre_ping=True, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_pool_size)
@@ -140,21 +143,41 @@ class _OneWriter:
 
 
 class Checkpointer:
-    """Copies the SQLite write-ahead log back into the database file every interval (PASSIVE: never waits for or
-    blocks readers and writers), in a daemon thread that sleeps while there is nothing to do. `stop()` runs a last
-    checkpoint. Other processes on the same file (the CLI) keep SQLite's automatic checkpoints."""
+    """Copies the SQLite write-ahead log back into the database file every interval, in a daemon thread that sleeps
+    while there is nothing to do; `stop()` runs a last checkpoint. Other processes on the same file (the CLI) keep
+    SQLite's automatic checkpoints.
 
-    def __init__(self, engine: Engine, interval_s: float):
+    A PASSIVE checkpoint alone never waits for anyone, but under a steady stream of writes it never finishes either
+    (new frames arrive while it copies), and SQLite starts the log again from its beginning only after a checkpoint
+    that finished: the log grew without end (640 MB after 12 s of creations) and every read and write slowed as it
+    grew. So each checkpoint copies the bulk PASSIVE, beside readers and writers, then takes the in-process writers'
+    lock (writers queue on it for the short rest, as they queue for each other) and finishes with RESTART, which
+    waits up to `RESTART_WAIT_MS` for readers of older snapshots, so that the next write starts the log afresh."""
+
+    RESTART_WAIT_MS = 50
+
+    def __init__(self, engine: Engine, interval_s: float, writers: threading.Lock, busy_timeout_ms: int):
         self.engine = engine
+        self.writers = writers
+        self.busy_timeout_ms = busy_timeout_ms
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vagval-sqlite-checkpoint", daemon=True)
         self._thread.start()
 
     def checkpoint(self) -> tuple[int, int, int]:
-        """(busy, frames in the log, frames copied), as SQLite reports them."""
+        """(busy, frames in the log, frames copied), as SQLite reports them for the finishing RESTART (busy 1: a
+        reader or a long write kept it from finishing; the next interval tries again)."""
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            if not self.writers.acquire(timeout=self.interval_s):  # a long transaction (a large batch) is writing
+                return 1, int(row[1]), int(row[2])
+            try:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
+                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+            finally:
+                self.writers.release()
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         return int(row[0]), int(row[1]), int(row[2])
 
     def _run(self) -> None:

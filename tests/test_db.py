@@ -105,6 +105,48 @@ def test_the_server_checkpoints_in_the_background_and_on_stop(sqlite_url):
     plain.dispose()
 
 
+
+def test_the_log_starts_again_under_a_steady_stream_of_writes(sqlite_url):
+    """A checkpoint that only ever copied beside the writers never finished under a steady stream of writes, so SQLite
+    never started the log again from its beginning: it grew without end. Each checkpoint now finishes, and the log it
+    reports holds only what was written since the last one."""
+    engine = make_engine(Settings(database_url=sqlite_url, sqlite_checkpoint_interval_ms=3_600_000),
+                         background_checkpoints=True)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 64 * 1024 * 1024
+    _table(engine)
+    stop = threading.Event()
+    written = [0]
+
+    def write() -> None:
+        while not stop.is_set():
+            with engine.begin() as conn:  # a row of 3 KB: a page or more of the log per commit
+                conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"{written[0]:06d}" + "x" * 3000})
+            written[0] += 1
+
+    def read() -> None:
+        while not stop.is_set():
+            with engine.connect() as conn:
+                conn.execute(text("SELECT count(*) FROM t")).scalar()
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    reports = []
+    try:
+        for _ in range(20):
+            time.sleep(0.03)
+            reports.append(checkpointer(engine).checkpoint())
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert written[0] > 40 and sum(busy == 0 for busy, _f, _c in reports) >= 10
+    # The log started again: the last checkpoints found about one interval's writes in it (a page or more for each
+    # of a twentieth of the rows), not everything written since the start (more than a page for every row).
+    assert min(frames for _busy, frames, _copied in reports[-5:]) < written[0] / 2
+    dispose(engine)
+
 def test_ids_are_uuid_version_7_in_time_order():
     first = new_id()
     time.sleep(0.002)
