@@ -203,7 +203,7 @@ class Corridor(_Model):
     @model_validator(mode="after")
     def _routed_has_source(self) -> Corridor:
         if self.routed_km is not None and not self.routed_km_source:
-            raise ValueError("routed_km needs routed_km_source")
+            raise FieldProblems([(("routed_km_source",), "required when routed_km is given")])
         return self
 
 
@@ -236,7 +236,7 @@ class Distance(_Model):
     def _every_mode(self) -> Distance:
         missing = {"flight", "train", "bus", "car", "taxi", "ferry"} - set(self.detour)
         if missing:
-            raise ValueError(f"detour factor missing for {', '.join(sorted(missing))}")
+            raise FieldProblems([(("detour",), f"detour factor missing for {', '.join(sorted(missing))}")])
         return self
 
 
@@ -328,40 +328,44 @@ class Policy(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
+        problems: list[tuple[tuple[Any, ...], str]] = []
         keys = [q.key for q in self.value_added_questions]
         if sorted(keys) != ["development", "environmental_scanning", "influence"]:
-            raise ValueError("value_added_questions must hold each of the three questions exactly once")
+            problems.append((("value_added_questions",), "must hold each of the three questions exactly once"))
         if sorted(g.number for g in self.goals) != list(range(1, 10)):
-            raise ValueError("goals must hold each of the goals 1-9 exactly once")
+            problems.append((("goals",), "must hold each of the goals 1-9 exactly once"))
         if {f.key for f in self.focus_areas} != set(FocusArea):
-            raise ValueError(f"focus_areas must describe each of {', '.join(FocusArea)}")
-        _unique("partners", [p.slug for p in self.partners])
-        _unique("places", [p.key for p in self.places])
-        _unique("corridors", [c.key for c in self.corridors])
-        _unique("airport_pins", [a.iata for a in self.airport_pins])
+            problems.append((("focus_areas",), f"must describe each of {', '.join(FocusArea)}"))
+        problems += _unique(("partners",), [p.slug for p in self.partners])
+        problems += _unique(("places",), [p.key for p in self.places])
+        problems += _unique(("corridors",), [c.key for c in self.corridors])
+        problems += _unique(("airport_pins",), [a.iata for a in self.airport_pins])
         place_keys = {p.key for p in self.places}
-        for p in self.partners:
+        for i, p in enumerate(self.partners):
             if p.place is not None and p.place not in place_keys:
-                raise ValueError(f"partner {p.slug!r} names place {p.place!r}, which is not in places")
-        for c in self.corridors:
-            for end in c.ends:
+                problems.append((("partners", i, "place"), f"partner {p.slug!r} names place {p.place!r}, which is not in places"))
+        for i, c in enumerate(self.corridors):
+            for j, end in enumerate(c.ends):
                 if end not in place_keys:
-                    raise ValueError(f"corridor {c.key!r} names place {end!r}, which is not in places")
-        _unique("travel.presence_reasons", [r.key for r in self.travel.presence_reasons])
-        missing_refs = set(RULE_CODES) - set(self.plan_refs)
-        if missing_refs:
-            raise ValueError(f"plan_refs missing for {', '.join(sorted(missing_refs))}")
+                    problems.append((("corridors", i, "ends", j),
+                                     f"corridor {c.key!r} names place {end!r}, which is not in places"))
+        problems += _unique(("travel", "presence_reasons"), [r.key for r in self.travel.presence_reasons])
+        for code in sorted(set(RULE_CODES) - set(self.plan_refs)):
+            problems.append((("plan_refs", code), "missing: every rule's findings cite the plan"))
         have: dict[str, set[str]] = {}
-        for f in self.factors:
+        for i, f in enumerate(self.factors):
             if f.variant in have.setdefault(f.mode, set()):
-                raise ValueError(f"factor {f.mode}/{f.variant} is listed twice")
+                problems.append((("factors", i), f"factor {f.mode}/{f.variant} is listed twice"))
             have[f.mode].add(f.variant)
         for mode, variants in REQUIRED_FACTORS.items():
             missing = variants - have.get(mode, set())
             if missing:
-                raise ValueError(f"factors missing for {mode}: {', '.join(sorted(missing))}")
-        if self.digital.factor_variant not in have["digital"]:
-            raise ValueError(f"digital.factor_variant {self.digital.factor_variant!r} is not a digital factor")
+                problems.append((("factors",), f"factors missing for {mode}: {', '.join(sorted(missing))}"))
+        if self.digital.factor_variant not in have.get("digital", set()):
+            problems.append((("digital", "factor_variant"),
+                             f"{self.digital.factor_variant!r} is not a digital factor"))
+        if problems:
+            raise FieldProblems(problems)
         return self
 
     # -- look-ups used by the engine (cheap, computed once per policy object) --
@@ -420,12 +424,23 @@ class Policy(_Model):
         return self.policy.version
 
 
-def _unique(what: str, keys: list[str]) -> None:
+def _unique(where: tuple[str, ...], keys: list[str]) -> list[tuple[tuple[Any, ...], str]]:
     seen: set[str] = set()
-    for k in keys:
+    problems = []
+    for i, k in enumerate(keys):
         if k in seen:
-            raise ValueError(f"{what}: {k!r} is listed twice")
+            problems.append(((*where, i), f"{k!r} is listed twice"))
         seen.add(k)
+    return problems
+
+
+class FieldProblems(ValueError):
+    """Raised by a model validator that checks several fields at once: each problem with its location relative to
+    the model, so the error names the exact field (pydantic places a model validator's error on the model)."""
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{field_path(loc)}: {msg}" for loc, msg in problems))
 
 
 class PolicyError(ValueError):
@@ -454,7 +469,13 @@ def parse_policy(data: dict[str, Any], source: str = "<data>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": field_path(e["loc"]), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
+        errors = []
+        for e in exc.errors():
+            cause = e.get("ctx", {}).get("error")
+            if isinstance(cause, FieldProblems):
+                errors += [{"field": field_path((*e["loc"], *loc)), "reason": msg} for loc, msg in cause.problems]
+            else:
+                errors.append({"field": field_path(e["loc"]), "reason": e["msg"].removeprefix("Value error, ")})
         raise PolicyError(source, errors) from None
 
 
