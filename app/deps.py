@@ -94,7 +94,7 @@ async def get_language(accept_language: Annotated[str | None, Header(description
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if lang in ("sv", "en") and q > best_q:
+        if lang in ("sv", "en") and q > 0 and q > best_q:  # q=0: not acceptable
             best, best_q = lang, q
     return best
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -123,15 +124,38 @@ def location(loc: tuple | list) -> str:
     return field_path(loc, "(body)")
 
 
+# pydantic names the member of a union in an error's location (`from.constrained-str`, `from.Coordinates.lat`);
+# the client wrote `from` or `from.lat`. Field names here are snake_case words (or indexes).
+_UNION_MEMBER = re.compile(r"^(?:[A-Z]\w*|\w+(?:-\w+)+|.*[\[\],].*|str|int|float|bool|list|dict|none)$")
+_TYPE_MISMATCH = {"string_type", "model_type", "model_attributes_type", "dict_type", "int_type", "float_type",
+                  "bool_type", "list_type"}
+_PARAMETER_KINDS = ("query", "path", "header", "cookie")
+
+
+def _field(loc: list[Any], strip: tuple[str, ...]) -> str:
+    if len(loc) >= 2 and loc[0] in _PARAMETER_KINDS:  # a parameter: its name as the client sends it
+        name = str(loc[1])
+        return "-".join(part.capitalize() for part in name.split("-")) if loc[0] == "header" else name
+    if loc and loc[0] in strip:
+        loc = loc[1:]
+    return location([part for part in loc if not (isinstance(part, str) and _UNION_MEMBER.match(part))])
+
+
 def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    out = []
-    for e in errors:
-        loc = list(e.get("loc", ()))
-        if loc and loc[0] in strip:
-            loc = loc[1:]
-        out.append({"field": location(loc), "message": str(e.get("msg", "")).removeprefix("Value error, "),
-                    "type": e.get("type")})
-    return out
+    out = [{"field": _field(list(e.get("loc", ())), strip),
+            "message": str(e.get("msg", "")).removeprefix("Value error, "), "type": e.get("type")} for e in errors]
+    # Of a union's members, the one the input was meant for explains the problem; "not a string" about a place
+    # given as coordinates does not. Type mismatches go when the same field has another error.
+    def other_error(e: dict[str, Any]) -> bool:
+        return any(o is not e and o["type"] not in _TYPE_MISMATCH
+                   and (o["field"] == e["field"] or o["field"].startswith(e["field"] + ".")) for o in out)
+
+    kept = [e for e in out if e["type"] not in _TYPE_MISMATCH or not other_error(e)]
+    unique: list[dict[str, Any]] = []
+    for e in kept:
+        if e not in unique:
+            unique.append(e)
+    return unique
 
 
 def proposal_error(exc: ProposalError, prefix: str = "") -> Unprocessable:
@@ -160,6 +184,8 @@ def install(app: FastAPI) -> None:
     def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        if status == PayloadTooLarge.status:  # one problem type for 413, whether Content-Length or the stream told
+            title = PayloadTooLarge.title
         detail = exc.detail if isinstance(exc.detail, str) else title
         if status == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
@@ -168,8 +194,8 @@ def install(app: FastAPI) -> None:
             allowed = _allowed_methods(request)
             detail = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}"
             headers["Allow"] = ", ".join(allowed)
-        return problem_response(status, title.lower().replace(" ", "-"), title, detail, headers=headers or None,
-                                instance=request.url.path)
+        kind = PayloadTooLarge.kind if status == PayloadTooLarge.status else title.lower().replace(" ", "-")
+        return problem_response(status, kind, title, detail, headers=headers or None, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -206,8 +232,6 @@ def install(app: FastAPI) -> None:
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method the OpenAPI document lists for this path (Starlette names only the first matching route's)."""
-    import re
-
     paths = request.app.openapi().get("paths", {})
     path = request.url.path
     if path in paths:  # a literal path (/v1/proposals/batch) is not also /v1/proposals/{proposal_id}

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app import __version__, errors
 from app.db import dispose, make_engine
-from app.middleware import BodyLimit, RequestId
+from app.middleware import BodyLimit, HeadAsGet, RequestId
 from app.routers import cases, health, keys, policies, proposals, reference, screenings
 from app.screening.engine import warm_up
 from app.screening.policy import Policy
@@ -53,12 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispose(engine)
 
     app = FastAPI(title="Vägval", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  generate_unique_id_function=_operation_id)
+                  generate_unique_id_function=_operation_id,
+                  strict_content_type=False)  # a body without Content-Type is read as JSON (app.routing checks it)
     app.state.settings = settings
     for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,
                    policies.router, keys.router):
         app.include_router(router)
     errors.install(app)
+    app.add_middleware(HeadAsGet)
     batch_paths = ("/v1/proposals/batch",)
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.batch_max_bytes if path in batch_paths
                        else settings.max_body_bytes)

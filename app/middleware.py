@@ -77,3 +77,26 @@ class BodyLimit:
                     "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (RFC 9110 §9.3.2), on every GET route: the same status and headers,
+    Content-Length included. (The routes are declared for GET only, and the 405 for HEAD contradicted its own
+    Allow header.)"""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # a streamed body: its parts are dropped, the last one ends the response
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

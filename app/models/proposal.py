@@ -72,7 +72,7 @@ class ProposalRecord(SQLModel, table=True):
 
 
 class ProposalUpdate(BaseModel):
-    """A merge patch: the fields given replace the stored ones; null removes an optional field."""
+    """Top-level fields of a proposal: each one given replaces the stored one whole; null removes an optional one."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -19,9 +19,10 @@ from app.deps import (
 )
 from app.errors import responses
 from app.models.proposal import DecisionCreate, ProposalPublic, ProposalRescreened
+from app.routing import JsonBodyRoute
 from app.services import cases, idempotency
 
-router = APIRouter(prefix="/v1", tags=["cases"])
+router = APIRouter(prefix="/v1", tags=["cases"], route_class=JsonBodyRoute)
 
 ProposalId = Annotated[str, Path(description="the proposal's id", max_length=36)]
 IfMatch = Annotated[str | None, Header(description="the ETag of the proposal as last read")]

@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from app.deps import EngineDep
 from app.errors import Unavailable, responses
+from app.routing import JsonBodyRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=JsonBodyRoute)
 
 
 @router.get("/healthz", summary="Liveness: the process answers (no dependencies checked)")

@@ -12,11 +12,12 @@ from pydantic_core import to_json
 from app.deps import Admin, EngineDep, IdempotencyKey, RequestIdDep, SessionDep, SettingsDep
 from app.errors import responses
 from app.models import Role
+from app.routing import JsonBodyRoute
 from app.screening.proposal import VISIBLE
 from app.services import idempotency, keys
 from app.services.idempotency import Outcome
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=JsonBodyRoute)
 
 KeyId = Annotated[str, Path(description="the key's id", max_length=36)]
 SHOWN_ONCE = "shown only once, when the key was made; rotate to get a new one"

@@ -17,13 +17,14 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.errors import MalformedJson, UnsupportedMediaType, policy_error, responses
+from app.errors import UnsupportedMediaType, policy_error, responses
 from app.models.policy import PolicyPublic
+from app.routing import JsonBodyRoute, check_json, is_json_media_type
 from app.screening import PolicyError
 from app.services import idempotency, policies
 from app.services.idempotency import Outcome
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=JsonBodyRoute)
 
 Version = Annotated[str, Path(max_length=100, description="a policy version")]
 
@@ -55,12 +56,9 @@ async def _policy_body(request: Request) -> object:
             return tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise policy_error(PolicyError("body", [{"field": "(file)", "reason": f"not valid TOML: {exc}"}])) from None
-    if content_type not in ("application/json", ""):
+    if not is_json_media_type(content_type):
         raise UnsupportedMediaType(f"send the policy as application/json or application/toml, not {content_type}")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson(f"the request body is not valid JSON: {exc}") from None
+    return check_json(raw)
 
 
 UPLOAD_BODY = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
@@ -20,7 +19,6 @@ from app.deps import (
     Submitter,
 )
 from app.errors import (
-    MalformedJson,
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
@@ -35,13 +33,14 @@ from app.models.proposal import (
     StoredScreening,
 )
 from app.routers.openapi_examples import PATCH_EXAMPLES, first_proposal, proposal_examples
+from app.routing import JsonBodyRoute, check_json, is_json_media_type
 from app.screening import Proposal
 from app.screening.policy import FocusArea
 from app.screening.proposal import NO_NUL, IsoDate, Kind
 from app.screening.result import Recommendation
 from app.services import idempotency, proposals
 
-router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
+router = APIRouter(prefix="/v1/proposals", tags=["proposals"], route_class=JsonBodyRoute)
 
 ProposalId = Annotated[str, Path(description="the proposal's id", max_length=36)]
 MAX_LIMIT = 200
@@ -66,7 +65,7 @@ def create_proposal(
 
 async def _raw_body(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in ("application/json", ""):
+    if not is_json_media_type(content_type):
         raise UnsupportedMediaType(f"send application/json, not {content_type}")
     return await request.body()
 
@@ -99,12 +98,15 @@ def create_proposal_batch(
     """Each item is validated, screened and stored on its own: a bad item does not sink the good ones.
     The answer lists every item's result (201 with its id, or the problem). At most `VAGVAL_BATCH_MAX_ITEMS`
     proposals (default 10,000) and `VAGVAL_BATCH_MAX_BYTES` (default 32 MiB) per call."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson(f"the request body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or set(data) != {"proposals"} or not isinstance(data["proposals"], list) \
-            or not data["proposals"]:
+    data = check_json(raw)
+    if not isinstance(data, dict):
+        raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
+                            errors=[{"field": "(body)", "message": "a JSON object is required", "type": "batch"}])
+    unknown = sorted(set(data) - {"proposals"})
+    if unknown:
+        raise Unprocessable(f"unknown field {unknown[0]!r}: the body is {{\"proposals\": [ ... ]}}", errors=[
+            {"field": name, "message": "Extra inputs are not permitted", "type": "extra_forbidden"} for name in unknown])
+    if not isinstance(data.get("proposals"), list) or not data["proposals"]:
         raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
                             errors=[{"field": "proposals", "message": "a non-empty list is required", "type": "batch"}])
     items: list[Any] = data["proposals"]
@@ -172,8 +174,9 @@ def update_proposal(
     session: SessionDep, principal: Submitter, lang: LanguageDep, request_id: RequestIdDep,
     if_match: Annotated[str | None, Header(description="the ETag as last read; honoured when given")] = None,
 ) -> Response:
-    """A merge patch of the proposal body (fields given replace the stored ones; null removes an optional one),
-    while the proposal is screened or returned. It is re-screened under the active policy; earlier screenings stay."""
+    """Top-level fields of the proposal body: each one given replaces the stored one whole (a `travel` given is the
+    whole new travel plan, not a change inside it); null removes an optional one. Only while the proposal is screened
+    or returned. It is re-screened under the active policy; earlier screenings stay."""
     return proposals.amend(session, principal, proposal_id, patch, lang, request_id, if_match).response()
 
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from app.deps import PrincipalDep, SessionDep
 from app.errors import responses
+from app.routing import JsonBodyRoute
 from app.services import reference
 
-router = APIRouter(prefix="/v1", tags=["reference"])
+router = APIRouter(prefix="/v1", tags=["reference"], route_class=JsonBodyRoute)
 
 READ = responses(401, 503)
 

@@ -10,10 +10,11 @@ from app.deps import EngineDep, IdempotencyKey, LanguageDep, PrincipalDep, Sessi
 from app.errors import responses
 from app.models.proposal import ScreeningPublic
 from app.routers.openapi_examples import proposal_examples
+from app.routing import JsonBodyRoute
 from app.screening import Proposal
 from app.services import idempotency, proposals
 
-router = APIRouter(prefix="/v1", tags=["screenings"])
+router = APIRouter(prefix="/v1", tags=["screenings"], route_class=JsonBodyRoute)
 
 
 

@@ -150,6 +150,14 @@ class Leg(_Value):
     cabin: Cabin = Cabin.economy
     car: Car | None = None
 
+    @field_validator("cabin")
+    @classmethod
+    def _business_only_in_the_air(cls, cabin: Cabin, info: ValidationInfo) -> Cabin:
+        # §7a: cabin is for flights (economy, the default, is what every other leg shows)
+        if cabin != Cabin.economy and info.data.get("mode") not in (None, Mode.flight):
+            raise ValueError(f"cabin {cabin.value} is only for flight legs")
+        return cabin
+
     @field_validator("car")
     @classmethod
     def _car_only_for_road(cls, car: Car | None, info: ValidationInfo) -> Car | None:

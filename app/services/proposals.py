@@ -81,12 +81,14 @@ def _visible(session: Session, principal: Principal, proposal_id: str) -> Propos
 
 
 def check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> None:
-    if if_match is None:
+    """RFC 9110 §13.1.1: any listed tag may match, by strong comparison (a weak tag W/"…" never matches); an empty
+    header counts as absent."""
+    if if_match is None or not if_match.strip():
         if required:
             raise PreconditionRequired("send If-Match with the proposal's ETag (GET it first) so no update is lost")
         return
     tags = [t.strip() for t in if_match.split(",")]
-    if "*" not in tags and etag(record) not in tags and ("W/" + etag(record)) not in tags:
+    if "*" not in tags and etag(record) not in tags:
         raise PreconditionFailed("the proposal has changed since this ETag was read; GET it again and decide anew",
                                  headers={"ETag": etag(record)})
 

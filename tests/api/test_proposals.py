@@ -247,7 +247,7 @@ def test_filters(client, submitter, officer):
 
 def test_limit_is_bounded_and_cursor_checked(client, officer):
     r = client.get("/v1/proposals", params={"limit": 201}, headers=officer)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "limit"
     r = client.get("/v1/proposals", params={"cursor": "not-a-cursor"}, headers=officer)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
 
