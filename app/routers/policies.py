@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
@@ -21,6 +21,7 @@ from app.errors import UnsupportedMediaType, policy_error, responses
 from app.models.policy import PolicyPublic
 from app.routing import JsonBodyRoute, check_json, is_json_media_type
 from app.screening import PolicyError
+from app.screening.policy import DEFAULT_POLICY_PATH
 from app.services import idempotency, policies
 from app.services.idempotency import Outcome
 
@@ -61,12 +62,30 @@ async def _policy_body(request: Request) -> object:
     return check_json(raw)
 
 
+def _revision_examples() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A realistic upload: the plan's policy as a new revision whose mode-shift limit for train and bus is 600 km
+    (JSON), and the same revision as the TOML file an administrator keeps."""
+    toml_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    version = 'version = "lulea-2019-2023-rev-2021-12-03"'
+    revised = toml_text.replace(version, 'version = "lulea-2019-2023-rev-2027-01-15"', 1)
+    data = tomllib.loads(revised)
+    data["travel"]["mode_shift_max_km"] = 600
+    revised = revised.replace(f"mode_shift_max_km = {tomllib.loads(toml_text)['travel']['mode_shift_max_km']}",
+                              "mode_shift_max_km = 600", 1)
+    summary = "Ny revision: tåg eller buss krävs upp till 600 km"
+    return ({"revision": {"summary": summary, "value": data}},
+            {"revision": {"summary": summary + " (TOML-filen)", "value": revised}})
+
+
+_JSON_EXAMPLES, _TOML_EXAMPLES = _revision_examples()
+
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}},
-            "application/toml": {"schema": {"type": "string", "description": "the same policy as a TOML file"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/Policy"}, "examples": _JSON_EXAMPLES},
+            "application/toml": {"schema": {"type": "string", "description": "the same policy as a TOML file"},
+                                 "examples": _TOML_EXAMPLES},
         },
     }
 }

@@ -75,3 +75,19 @@ def test_only_admins_change_policies(client, officer, submitter):
 
 def test_activating_an_unknown_version_is_404(client, admin):
     assert client.post("/v1/policies/nope/activate", headers=admin).status_code == 404
+
+
+def test_every_request_body_has_an_example_and_the_policy_examples_are_accepted(client, admin):
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                assert content.get("examples"), f"{method.upper()} {path} {media} has no example"
+    content = spec["paths"]["/v1/policies"]["post"]["requestBody"]["content"]
+    as_json = content["application/json"]["examples"]["revision"]["value"]
+    as_toml = content["application/toml"]["examples"]["revision"]["value"]
+    r = client.post("/v1/policies", json=as_json, headers=admin)
+    assert r.status_code == 201 and r.json()["version"] == "lulea-2019-2023-rev-2027-01-15"
+    # the TOML file is the same policy: the same version with the same content is stored already
+    r = client.post("/v1/policies", content=as_toml.encode(), headers={**admin, "Content-Type": "application/toml"})
+    assert r.status_code == 200 and r.json()["version"] == "lulea-2019-2023-rev-2027-01-15"
