@@ -54,7 +54,9 @@ class JsonBodyRoute(APIRoute):
                 raise UnsupportedMediaType(f"send the body as application/json, not {content_type.split(';')[0].strip()}")
             body = await request.body()
             if body or required:
-                check_json(body)
+                # Starlette's Request.json() keeps its result in `_json`: FastAPI reads the body through it, so the
+                # body is parsed once, here
+                request._json = check_json(body)  # noqa: SLF001
             return await handler(request)
 
         return checked
