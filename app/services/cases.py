@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, PreconditionFailed, Unprocessable
@@ -21,7 +19,10 @@ from app.services.idempotency import Outcome
 from app.services.keys import Principal
 from app.services.proposals import (
     AMENDABLE,
+    Changed,
     _audit,
+    _bump,
+    _guarded_update,
     _outcome,
     _screening_row,
     _visible,
@@ -43,34 +44,13 @@ def _as_officer(session: Session, principal: Principal, proposal_id: str) -> Pro
 
 
 def departs(decision: DecisionKind, recommendation: str) -> bool:
-    """Approving what the engine would not approve, or rejecting what it would approve without conditions."""
+    """Approving what the engine would not approve (a proposal to reject, to hold digitally, or one that lacks what
+    approval needs), or rejecting what it would approve without conditions."""
     if decision == DecisionKind.approved:
-        return recommendation in ("reject", "prefer_digital")
+        return recommendation in ("reject", "prefer_digital", "needs_information")
     if decision == DecisionKind.rejected:
         return recommendation == "approve"
     return False
-
-
-def _bump(session: Session, record: ProposalRecord, **values: Any) -> None:
-    """Change the proposal only if nobody else did since it was read (exactly one concurrent writer wins)."""
-    try:
-        result = session.execute(
-            update(ProposalRecord)
-            .where(ProposalRecord.id == record.id, ProposalRecord.revision == record.revision)
-            .values(revision=record.revision + 1, updated_at=utcnow(), **values)
-        )
-    except OperationalError:  # SQLite: another writer committed since this transaction read (a stale snapshot)
-        session.rollback()
-        current = session.get(ProposalRecord, record.id)
-        if current is not None and current.revision != record.revision:
-            raise PreconditionFailed("the proposal was changed by another request at the same time; GET it again",
-                                     headers={"ETag": etag(current)}) from None
-        raise
-    if result.rowcount != 1:
-        session.rollback()
-        raise PreconditionFailed("the proposal was changed by another request at the same time; GET it again")
-    session.flush()
-    session.refresh(record)
 
 
 def decide(session: Session, principal: Principal, proposal_id: str, body: DecisionCreate, if_match: str | None,
@@ -133,17 +113,13 @@ class Rescreened:
 
 def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, actor: Principal | str,
                   request_id: str | None) -> Rescreened:
+    """Raises Changed (nothing written) when another request changed the proposal since it was read."""
     proposal = Proposal.model_validate(record.body)
     result = run_screen(proposal, policy)
     before, score_before = record.recommendation, record.score
-    record.revision += 1
-    screening = _screening_row(record, record.body, result, "rescreen")
-    record.recommendation = result.recommendation.value
-    record.score = result.score
-    record.co2e_kg = result.climate.co2e_kg if result.climate else None
-    record.screening_id = screening.id
-    record.updated_at = utcnow()
-    session.add(record)
+    screening = _screening_row(record, record.body, result, "rescreen", revision=record.revision + 1)
+    _guarded_update(session, record, recommendation=result.recommendation.value, score=result.score,
+                    co2e_kg=result.climate.co2e_kg if result.climate else None, screening_id=screening.id)
     session.add(screening)
     name = actor if isinstance(actor, str) else actor.name
     session.add(AuditEvent(actor=name, client_id=None if isinstance(actor, str) else actor.client_id,
@@ -159,8 +135,14 @@ def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, acto
 def rescreen(session: Session, principal: Principal, proposal_id: str, lang: str, request_id: str | None) -> Outcome:
     """Screen one proposal again under the active policy; both screenings stay in its history."""
     record = _as_officer(session, principal, proposal_id)
+    if record.status not in UNDECIDED:
+        raise Conflict(f"a {record.status} proposal is closed and is not re-screened (only {', '.join(UNDECIDED)})")
     previous = session.get(ScreeningRecord, record.screening_id)
-    done = _rescreen_one(session, record, policies.active(session), principal, request_id)
+    try:
+        done = _rescreen_one(session, record, policies.active(session), principal, request_id)
+    except Changed:
+        session.rollback()
+        raise Changed(session.get(ProposalRecord, proposal_id)).precondition_failed() from None
     session.flush()
     out = _outcome(record, session.get(ScreeningRecord, record.screening_id).result, lang)
     out.body["previous_screening"] = {"id": previous.id, "policy_version": previous.policy_version,
@@ -176,22 +158,53 @@ def rescreen_all(session: Session, actor: Principal | str, request_id: str | Non
                        .order_by(ProposalRecord.created_at)).all()
     changed: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
+    rescreened = 0
     for start in range(0, len(ids), chunk):
-        for record in session.exec(select(ProposalRecord).where(ProposalRecord.id.in_(ids[start:start + chunk]))).all():
+        for attempt in range(3):
             try:
-                done = _rescreen_one(session, record, policy, actor, request_id)
-            except Unprocessable as exc:  # e.g. a place the new policy's gazetteer no longer knows
-                failed.append({"id": record.id, "detail": exc.detail})
-                continue
-            if done.changed:
-                changed.append({"id": done.id, "title": done.title, "department": done.department,
-                                "from": done.before, "to": done.after, "score_from": done.score_before,
-                                "score_to": done.score_after})
-        session.commit()
+                done, done_changed, done_failed = _rescreen_chunk(session, ids[start:start + chunk], policy, actor,
+                                                                  request_id)
+                session.commit()
+                break
+            except Changed:  # another writer committed while this chunk was read: its transaction is void, redo it
+                session.rollback()
+                if attempt == 2:
+                    raise
+        rescreened += done
+        changed += done_changed
+        failed += done_failed
         if progress:
             progress(min(start + chunk, len(ids)), len(ids))
-    return {"policy_version": policy.version, "rescreened": len(ids) - len(failed), "changed": len(changed),
+    return {"policy_version": policy.version, "rescreened": rescreened, "changed": len(changed),
             "changes": changed, "failed": failed}
+
+
+def _rescreen_chunk(session: Session, ids: list[str], policy: Policy, actor: Principal | str,
+                    request_id: str | None) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Raises Changed only for a stale snapshot (the chunk must be redone); a proposal changed meanwhile, or one the
+    policy cannot screen, is reported as failed and the others go on."""
+    changed: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    done_count = 0
+    records = session.exec(select(ProposalRecord).where(ProposalRecord.id.in_(ids),
+                                                        ProposalRecord.status.in_([s.value for s in UNDECIDED]))).all()
+    for record in records:
+        try:
+            done = _rescreen_one(session, record, policy, actor, request_id)
+        except Unprocessable as exc:  # e.g. a place the new policy's gazetteer no longer knows
+            failed.append({"id": record.id, "detail": exc.detail})
+            continue
+        except Changed as exc:
+            if exc.stale_snapshot:
+                raise
+            failed.append({"id": record.id, "detail": "changed by another request meanwhile; re-screen it again"})
+            continue
+        done_count += 1
+        if done.changed:
+            changed.append({"id": done.id, "title": done.title, "department": done.department,
+                            "from": done.before, "to": done.after, "score_from": done.score_before,
+                            "score_to": done.score_after})
+    return done_count, changed, failed
 
 
 def audit(session: Session, principal: Principal, proposal_id: str) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import to_json
-from sqlalchemy import insert, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, or_, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, func, select
 
 from app.db import RawJson
@@ -39,6 +39,7 @@ from app.services.idempotency import Outcome
 from app.services.keys import Principal
 
 AMENDABLE = (Status.screened, Status.returned)
+DECIDED = (Status.approved, Status.rejected, Status.returned)
 
 
 def run_screen(proposal: Proposal, policy: Policy, prefix: str = "") -> Screening:
@@ -98,7 +99,7 @@ def public(record: ProposalRecord, screening: dict[str, Any] | Screening, lang: 
     body.update(id=record.id, status=record.status, revision=record.revision,
                 created_at=iso(record.created_at), updated_at=iso(record.updated_at),
                 submitted_by=record.submitted_by, summary=summary(screening, lang), screening=screening)
-    if record.decided_at is not None:
+    if record.decided_at is not None and record.status in DECIDED:  # an amended, re-screened case is open again
         body["decision"] = {"decision": record.decision, "reason": record.decision_reason,
                             "decided_by": record.decided_by, "decided_at": iso(record.decided_at)}
     return body
@@ -184,8 +185,10 @@ def _columns(proposal: Proposal, result: Screening) -> dict[str, Any]:
     }
 
 
-def _screening_row(record: ProposalRecord, proposal_body: dict, result: Screening, reason: str) -> ScreeningRecord:
-    return ScreeningRecord(proposal_id=record.id, revision=record.revision, reason=reason,
+def _screening_row(record: ProposalRecord, proposal_body: dict, result: Screening, reason: str,
+                   revision: int | None = None) -> ScreeningRecord:
+    return ScreeningRecord(proposal_id=record.id, revision=record.revision if revision is None else revision,
+                           reason=reason,
                            policy_version=result.policy_version, policy_hash=result.policy_hash,
                            engine_version=result.engine_version, recommendation=result.recommendation.value,
                            score=result.score, input=proposal_body, result=result.model_dump(mode="json"))
@@ -200,6 +203,50 @@ def _audit_row(principal: Principal, request_id: str | None, action: str, entity
                **details: Any) -> dict[str, Any]:
     return {"at": at, "actor": principal.name, "client_id": principal.client_id, "request_id": request_id,
             "action": action, "entity_type": "proposal", "entity_id": entity_id, "details": details}
+
+
+class Changed(Exception):
+    """The proposal was changed by another request since this one read it (its revision moved on). With
+    `stale_snapshot` (SQLite: another writer committed after this transaction's first read) the whole transaction
+    can no longer write and must be rolled back."""
+
+    def __init__(self, current: ProposalRecord | None = None, stale_snapshot: bool = False):
+        self.current = current
+        self.stale_snapshot = stale_snapshot
+
+    def precondition_failed(self) -> PreconditionFailed:
+        headers = {"ETag": etag(self.current)} if self.current is not None else None
+        return PreconditionFailed("the proposal was changed by another request at the same time; GET it again",
+                                  headers=headers)
+
+
+def _guarded_update(session: Session, record: ProposalRecord, **values: Any) -> None:
+    """Write the proposal's next revision only if it is still at the revision this request read: of two concurrent
+    changes (a decision and an amendment, two amendments) exactly one wins, the other gets Changed. Nothing is
+    written when it is raised; the caller rolls back (or, in a batch, goes on with the next proposal)."""
+    try:
+        result = session.execute(
+            update(ProposalRecord)
+            .where(ProposalRecord.id == record.id, ProposalRecord.revision == record.revision)
+            .values(revision=record.revision + 1, updated_at=utcnow(), **values)
+        )
+    except OperationalError as exc:  # SQLite: another writer committed since this transaction read
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise Changed(stale_snapshot=True) from None
+    if result.rowcount != 1:
+        raise Changed()
+    session.flush()
+    session.refresh(record)
+
+
+def _bump(session: Session, record: ProposalRecord, **values: Any) -> None:
+    """`_guarded_update` for a single change: 412 Precondition Failed (after a rollback) when another request won."""
+    try:
+        _guarded_update(session, record, **values)
+    except Changed as exc:
+        session.rollback()
+        raise Changed(session.get(ProposalRecord, record.id)).precondition_failed() from None
 
 
 @dataclass(slots=True)
@@ -361,6 +408,9 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     if record.status not in AMENDABLE:
         raise Conflict(f"a {record.status} proposal cannot be amended (only {', '.join(AMENDABLE)})")
     given = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if not given:
+        raise Unprocessable("nothing to amend: send at least one field of the proposal",
+                            errors=[{"field": "(body)", "message": "at least one field is required", "type": "patch"}])
     merged = dict(record.body)
     for key, value in given.items():
         if value is None:
@@ -379,15 +429,9 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     result = run_screen(proposal, policies.active(session))
     body = _dump(proposal)
     changed = sorted(k for k in set(body) | set(record.body) if body.get(k) != record.body.get(k))
-    for name, value in _columns(proposal, result).items():
-        setattr(record, name, value)
-    record.body = body
-    record.revision += 1
-    record.status = Status.screened
-    record.updated_at = utcnow()
-    screening = _screening_row(record, body, result, "amended")
-    record.screening_id = screening.id
-    session.add(record)
+    screening = _screening_row(record, body, result, "amended", revision=record.revision + 1)
+    _bump(session, record, body=body, status=Status.screened.value, screening_id=screening.id,
+          **_columns(proposal, result))  # 412 if a decision or another amendment came first
     session.add(screening)
     session.add(_audit(principal, request_id, "proposal.amended", record.id, changed=changed, revision=record.revision))
     session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,

@@ -183,3 +183,82 @@ def test_patch_honours_if_match(client, submitter):
     assert ok.status_code == 200
     stale = client.patch(f"/v1/proposals/{pid}", json={"title": "Andra"}, headers={**submitter, "If-Match": etag})
     assert stale.status_code == 412
+
+
+def _race(*calls) -> list[int]:  # noqa: ANN002
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = [0] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        statuses[i] = calls[i]().status_code
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_concurrent_amendments_with_the_same_etag_exactly_one_wins(client, submitter):
+    pid, etag = _create(client, submitter)
+    titles = [f"Ändrad titel nummer {i}" for i in range(6)]
+    statuses = _race(*[lambda t=t: client.patch(f"/v1/proposals/{pid}", json={"title": t},
+                                                headers={**submitter, "If-Match": etag}) for t in titles])
+    assert sorted(statuses) == [200, 412, 412, 412, 412, 412]
+    stored = client.get(f"/v1/proposals/{pid}", headers=submitter).json()
+    assert stored["revision"] == 2 and stored["title"] == titles[statuses.index(200)]
+
+
+def test_a_decision_and_an_amendment_at_the_same_time_never_both_win(client, submitter, officer):
+    for _ in range(5):
+        pid, etag = _create(client, submitter)
+        decided, amended = _race(
+            lambda: _decide(client, officer, pid, etag, "approved", "Godkänd enligt rekommendationen."),
+            lambda: client.patch(f"/v1/proposals/{pid}", json={"title": "Ändrad efter läsningen"},
+                                 headers={**submitter, "If-Match": etag}))
+        assert sorted([decided, amended]) in ([200, 409], [200, 412]), (decided, amended)
+        stored = client.get(f"/v1/proposals/{pid}", headers=officer).json()
+        assert stored["revision"] == 2
+        assert (stored["status"], stored["title"]) == (("approved", proposal()["title"]) if decided == 200
+                                                       else ("screened", "Ändrad efter läsningen"))
+
+
+def test_a_closed_case_is_not_rescreened_and_an_empty_patch_changes_nothing(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    r = client.patch(f"/v1/proposals/{pid}", json={}, headers=submitter)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "(body)"
+    assert client.get(f"/v1/proposals/{pid}", headers=submitter).json()["revision"] == 1
+    assert _decide(client, officer, pid, etag, "approved").status_code == 200
+    r = client.post(f"/v1/proposals/{pid}/rescreen", headers=officer)
+    assert r.status_code == 409 and "approved" in r.json()["detail"]
+    pid, etag = _create(client, submitter, title="Återtas")
+    client.post(f"/v1/proposals/{pid}/withdraw", headers=submitter)
+    assert client.post(f"/v1/proposals/{pid}/rescreen", headers=officer).status_code == 409
+
+
+def test_a_returned_decision_is_not_shown_once_the_proposal_is_amended(client, submitter, officer):
+    pid, etag = _create(client, submitter)
+    returned = _decide(client, officer, pid, etag, "returned", "Res med tåg via Narvik i stället för flyg.")
+    assert returned.json()["decision"]["decision"] == "returned"
+    amended = client.patch(f"/v1/proposals/{pid}", json={"travel": TRAIN}, headers=submitter)
+    assert amended.json()["status"] == "screened" and "decision" not in amended.json()
+    withdrawn = client.post(f"/v1/proposals/{pid}/withdraw", headers=submitter)
+    assert withdrawn.json()["status"] == "withdrawn" and "decision" not in withdrawn.json()
+    decided = [e for e in client.get(f"/v1/proposals/{pid}/audit", headers=officer).json()
+               if e["action"] == "proposal.decided"]
+    assert [e["details"]["decision"] for e in decided] == ["returned"]  # the history keeps it
+
+
+def test_approving_a_proposal_that_needs_information_needs_a_substantive_reason(client, officer, make_key):
+    draft = example("incomplete-draft")
+    draft.pop("external_ref", None)
+    key = make_key("submitter", draft["department"])
+    r = client.post("/v1/proposals", json=draft, headers=key)
+    assert r.status_code == 201 and r.json()["screening"]["recommendation"] == "needs_information"
+    pid, etag = r.json()["id"], r.headers["etag"]
+    r = _decide(client, officer, pid, etag, "approved", "ok")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = _decide(client, officer, pid, etag, "approved", "Målen kompletterades muntligt på beredningsmötet i dag.")
+    assert r.status_code == 200
