@@ -209,10 +209,11 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
-    print(f"{'id':<36}  {'prefix':<16}  {'role':<9}  {'department':<24}  {'client':<24}  {'last used':<20}  revoked")
+    print(f"{'id':<36}  {'prefix':<16}  {'role':<9}  {'department':<24}  {'client':<24}  {'created':<19}  "
+          f"{'last used':<19}  revoked")
     for r in rows:
         print(f"{r['id']:<36}  {r['prefix']:<16}  {r['role']:<9}  {r['department'] or '-':<24}  {r['client'][:24]:<24}  "
-              f"{(r['last_used_at'] or '-')[:19]:<20}  {(r['revoked_at'] or '-')[:19]}")
+              f"{r['created_at'][:19]:<19}  {(r['last_used_at'] or '-')[:19]:<19}  {(r['revoked_at'] or '-')[:19]}")
     return EXIT_OK
 
 

@@ -119,6 +119,10 @@ def test_keys_list_rotate_revoke_and_rescreen_all(tmp_path, monkeypatch, capsys)
         listed = json.loads(capsys.readouterr().out)
         assert [(k["id"], k["role"], k["revoked_at"]) for k in listed] == [(created["id"], "officer", None)]
         assert "key" not in listed[0] and "key_hash" not in listed[0]
+        assert main(["keys", "list"]) == 0  # the table: prefix, role, department, created and last-used time
+        header, row = capsys.readouterr().out.splitlines()[:2]
+        assert header.split()[:8] == ["id", "prefix", "role", "department", "client", "created", "last", "used"]
+        assert listed[0]["prefix"] in row and listed[0]["created_at"][:19] in row
         assert main(["keys", "rotate", created["id"], "--json"]) == 0
         rotated = json.loads(capsys.readouterr().out)
         assert rotated["key"].startswith("vgv_") and rotated["client_id"] == created["client_id"]

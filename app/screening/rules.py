@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
@@ -59,10 +60,16 @@ def num(x: float, lang: str, decimals: int = 1) -> str:
 
 
 def substantive(text: str | None, policy: Policy) -> bool:
-    """A motivation with substance: the policy's minimum characters and words."""
+    """A motivation with substance: the policy's minimum characters and words. A word is what stands between spaces
+    and holds a letter, and each different word counts once: a placeholder repeated ("TBD TBD TBD TBD TBD") is one
+    word; dashes and bare numbers are none."""
     text = (text or "").strip()
     rule = policy.motivation
-    return len(text) >= rule.min_chars and len(text.split()) >= rule.min_words
+    words = {_PUNCTUATION.sub("", token).casefold() for token in text.split() if any(c.isalpha() for c in token)}
+    return len(text) >= rule.min_chars and len(words) >= rule.min_words
+
+
+_PUNCTUATION = re.compile(r"^\W+|\W+$")
 
 
 def finding(policy: Policy, rule: str, code: str, severity: Severity, sv: str, en: str) -> Finding:

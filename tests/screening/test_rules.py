@@ -374,3 +374,35 @@ def test_result_names_the_policy_it_was_computed_under():
 
 def _part(s, name: str) -> float:
     return next(p.score for p in s.score_parts if p.part == name)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nätverket beslutar om projekten.", True),
+    ("aaaa bbbb cccccccccccc", True),            # 22 characters, 3 words: the policy's minimum
+    ("aaaa bbbb ccccccccccc", True),             # 21
+    ("aaa bbbb ccccccccccc", True),              # 20
+    ("aaa bbb ccccccccccc", False),              # 19 characters
+    ("Luleå tjänar mycket på detta", True),
+    ("Tjänar mycketmycketmycket", False),        # 2 words
+    ("x" * 40, False),                           # 1 word
+    ("- - - - - - - - - - - - - -", False),      # dashes are no words
+    ("TBD TBD TBD TBD TBD TBD", False),          # a placeholder repeated is one word
+    ("Ja ja JA ja ja ja ja ja ja ja", False),
+    ("2027 03 10 2027 03 10 2027", False),       # bare numbers are no words
+    ("Möte 2027, beslut 2028 och uppföljning", True),
+    (None, False),
+])
+def test_a_substantive_motivation_has_the_policys_characters_and_different_words(text, expected):
+    from app.screening import default_policy
+    from app.screening.rules import substantive
+
+    assert substantive(text, default_policy()) is expected
+
+
+def test_a_hyphenated_compound_is_one_word():
+    from app.screening import default_policy
+    from app.screening.rules import substantive
+
+    assert not substantive("Extraordinarily-long-hyphenated motivation", default_policy())
+    assert substantive("Ja, ja... JA! Nej.", default_policy()) is False  # 18 characters, and two words
+    assert substantive("Ja, ja... JA! Nej, kanske.", default_policy()) is True
