@@ -33,3 +33,8 @@ class PolicyPublic(SQLModel):
     title_sv: str
     title_en: str
     municipality: str
+
+
+class PolicyDetail(PolicyPublic):
+    content: dict[str, Any] = Field(description="the policy itself, as `POST /v1/policies` takes it: change it and upload "
+                                                "it under a new version")

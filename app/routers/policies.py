@@ -18,7 +18,7 @@ from app.deps import (
     SettingsDep,
 )
 from app.errors import UnsupportedMediaType, policy_error, responses
-from app.models.policy import PolicyPublic
+from app.models.policy import PolicyDetail, PolicyPublic
 from app.routing import JsonBodyRoute, check_json, is_json_media_type
 from app.screening import PolicyError
 from app.screening.policy import DEFAULT_POLICY_PATH
@@ -36,16 +36,16 @@ def list_policies(session: SessionDep, principal: PrincipalDep) -> list[PolicyPu
     return policies.list_policies(session)
 
 
-@router.get("/active", response_model=PolicyPublic, responses=responses(401, 503), summary="The active policy")
-def read_active_policy(session: SessionDep, principal: PrincipalDep) -> PolicyPublic:
-    """The policy new screenings are computed under."""
+@router.get("/active", response_model=PolicyDetail, responses=responses(401, 503), summary="The active policy")
+def read_active_policy(session: SessionDep, principal: PrincipalDep) -> PolicyDetail:
+    """The policy new screenings are computed under, with its content (upload it changed as a new version)."""
     return policies.get_active(session)
 
 
-@router.get("/{version}", response_model=PolicyPublic, responses=responses(401, 404, 422, 503),
+@router.get("/{version}", response_model=PolicyDetail, responses=responses(401, 404, 422, 503),
             summary="One stored policy version")
-def read_policy(version: Version, session: SessionDep, principal: PrincipalDep) -> PolicyPublic:
-    """A stored policy version: its content hash, whether it is active, who stored it and when."""
+def read_policy(version: Version, session: SessionDep, principal: PrincipalDep) -> PolicyDetail:
+    """A stored policy version: its content hash, whether it is active, who stored it and when, and its content."""
     return policies.get(session, version)
 
 

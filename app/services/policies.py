@@ -11,7 +11,7 @@ from sqlmodel import Session, select, update
 from app.errors import Conflict, NotFound, Unavailable, policy_error
 from app.models import AuditEvent, PolicyRecord
 from app.models.base import utcnow
-from app.models.policy import PolicyPublic
+from app.models.policy import PolicyDetail, PolicyPublic
 from app.screening import Policy, PolicyError, default_policy
 from app.screening.policy import parse_policy
 
@@ -77,18 +77,22 @@ def list_policies(session: Session) -> list[PolicyPublic]:
     return [public(r) for r in rows]
 
 
-def get(session: Session, version: str) -> PolicyPublic:
+def detail(record: PolicyRecord) -> PolicyDetail:
+    return PolicyDetail(**public(record).model_dump(), content=record.body)
+
+
+def get(session: Session, version: str) -> PolicyDetail:
     record = session.get(PolicyRecord, version)
     if record is None:
         raise NotFound(f"no policy version {version!r}")
-    return public(record)
+    return detail(record)
 
 
-def get_active(session: Session) -> PolicyPublic:
+def get_active(session: Session) -> PolicyDetail:
     record = session.exec(select(PolicyRecord).where(PolicyRecord.active)).first()
     if record is None:
         raise Unavailable("no policy is active")
-    return public(record)
+    return detail(record)
 
 
 def upload(session: Session, data: object, actor: str, request_id: str | None) -> tuple[PolicyPublic, bool]:

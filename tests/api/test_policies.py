@@ -91,3 +91,17 @@ def test_every_request_body_has_an_example_and_the_policy_examples_are_accepted(
     # the TOML file is the same policy: the same version with the same content is stored already
     r = client.post("/v1/policies", content=as_toml.encode(), headers={**admin, "Content-Type": "application/toml"})
     assert r.status_code == 200 and r.json()["version"] == "lulea-2019-2023-rev-2027-01-15"
+
+
+def test_the_active_policy_can_be_read_changed_and_uploaded_as_a_new_version(client, admin, viewer):
+    active = client.get("/v1/policies/active", headers=viewer).json()
+    content = active["content"]
+    assert content["policy"]["version"] == active["version"] == "lulea-2019-2023-rev-2021-12-03"
+    assert client.get(f"/v1/policies/{active['version']}", headers=viewer).json()["content"] == content
+    assert "content" not in client.get("/v1/policies", headers=viewer).json()[0]  # the list stays light
+    content["policy"]["version"] = "lulea-2019-2023-rev-2027-02-01"
+    content["travel"]["mode_shift_max_km"] = 450
+    r = client.post("/v1/policies", json=content, headers=admin)
+    assert r.status_code == 201 and r.json()["version"] == "lulea-2019-2023-rev-2027-02-01"
+    stored = client.get("/v1/policies/lulea-2019-2023-rev-2027-02-01", headers=viewer).json()
+    assert stored["content"]["travel"]["mode_shift_max_km"] == 450 and stored["active"] is False
