@@ -1,6 +1,6 @@
 """The screening engine: pure, no web or database. screen(proposal, policy) -> Screening."""
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 from app.screening.engine import screen  # noqa: E402
 from app.screening.errors import ProposalError  # noqa: E402

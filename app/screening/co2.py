@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from app.screening.errors import ProposalError
 from app.screening.places import Gazetteer, ResolvedPlace, UnknownPlaceError, haversine_km
 from app.screening.policy import Corridor, Factor, Policy
 from app.screening.proposal import Leg, Mode, Proposal, TravelPlan
@@ -72,7 +73,12 @@ def _corridor_ends(policy: Policy) -> list[tuple[Corridor, tuple[float, float], 
 
 
 def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
-    """The policy corridor whose two ends lie within the radius of the leg's two ends, either direction."""
+    """The policy corridor whose two ends lie within the radius of the leg's two ends, either direction (SPEC §6).
+
+    Each end of the leg must also lie nearer its own end of the corridor than the other one, so that a leg
+    within one town (a taxi to its airport) is not taken for the corridor that starts there; where several
+    corridors match (Luleå–Kalix is also within the radius of Luleå–Tornio), the nearest one wins.
+    """
     return policy.memo(("corridor", a.lat, a.lon, b.lat, b.lon), lambda: _match_corridor(a, b, policy))
 
 
@@ -80,10 +86,17 @@ def _match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corri
     ends = policy.memo("corridor_ends", lambda: _corridor_ends(policy))
     radius, earth = policy.travel.corridor_radius_km, policy.distance.earth_radius_km
 
-    def near(p: ResolvedPlace, end: tuple[float, float]) -> bool:
-        return haversine_km(p.lat, p.lon, end[0], end[1], earth) <= radius
+    def km(p: ResolvedPlace, end: tuple[float, float]) -> float:
+        return haversine_km(p.lat, p.lon, end[0], end[1], earth)
 
-    return next((c for c, e1, e2 in ends if (near(a, e1) and near(b, e2)) or (near(a, e2) and near(b, e1))), None)
+    best, best_km = None, math.inf
+    for corridor, e1, e2 in ends:
+        for near_a, near_b in ((e1, e2), (e2, e1)):
+            da, db = km(a, near_a), km(b, near_b)
+            if (da <= radius and db <= radius and da < km(a, near_b) and db < km(b, near_a)
+                    and da + db < best_km):
+                best, best_km = corridor, da + db
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +160,16 @@ def _alternatives(
     """Every lower-emission surface mode the policy allows for this leg's distance and corridor."""
     if leg.mode in (Mode.train, Mode.ferry) and corridor is None:
         return []
-    modes = list(policy.travel.alternative_modes)
     if corridor is not None:
-        modes += [m for m in corridor.modes if m not in modes]
+        modes = list(corridor.modes)  # only the modes that serve this corridor (SPEC §6)
     elif (
         not (a.surface and b.surface)
         or great_circle_km > policy.travel.surface_alternative_max_km
         or great_circle_km < policy.travel.surface_alternative_min_km
     ):
         return []
+    else:
+        modes = list(policy.travel.alternative_modes)
     out = []
     for mode in modes:
         if mode == leg.mode.value:
@@ -184,6 +198,12 @@ def estimate_leg(index: int, leg: Leg, travellers: int, policy: Policy, gazettee
         except UnknownPlaceError as exc:
             raise UnknownPlaceError(exc.query, exc.suggestions, f"travel.legs[{index}].{name}") from None
     a, b = ends
+    if flight and a.iata is not None and a.iata == b.iata:
+        raise ProposalError(
+            f"both ends of this flight are served by the same airport, {a.iata} ({a.query!r} and {b.query!r}): "
+            "no flight connects them; give the leg a surface mode (train, bus, car, taxi) or the airports flown "
+            "between", f"travel.legs[{index}]",
+        )
     great_circle = haversine_km(a.lat, a.lon, b.lat, b.lon, policy.distance.earth_radius_km)
     corridor = match_corridor(a, b, policy)
     trips = 2 if leg.round_trip else 1

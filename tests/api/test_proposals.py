@@ -124,6 +124,16 @@ def test_unknown_place_is_422_naming_it_with_suggestions(client, submitter):
     assert "'Bruxels'" in r.json()["detail"]
 
 
+def test_flight_between_two_places_served_by_one_airport_is_422_naming_the_leg(client, submitter):
+    legs = [{"from": "Luleå", "to": "Kalix", "mode": "flight"}]  # Kalix has no airport: both ends fly from LLA
+    bad = proposal(travel={**proposal()["travel"], "legs": legs})
+    r = client.post("/v1/screenings", json=bad, headers=submitter)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "travel.legs[0]"
+    assert "LLA" in r.json()["errors"][0]["message"]
+
+
 def test_presence_reason_must_be_one_the_policy_accepts(client, submitter):
     travel = proposal()["travel"] | {"presence": {"required": True, "reason": "sightseeing"}}
     r = client.post("/v1/screenings", json=proposal(travel=travel), headers=submitter)

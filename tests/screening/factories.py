@@ -54,3 +54,8 @@ def run(data: dict) -> Screening:
 def codes(s: Screening) -> dict[str, str]:
     """Finding code -> severity (last one wins for repeated codes)."""
     return {f.code: f.severity.value for f in s.findings}
+
+
+# SPEC §4: a finding's code starts with the code of its §3 rule.
+RULE_CODES = ("VALUE_ADDED", "DIGITAL_FIRST", "CLIMATE", "TRAFFIC_SAFETY", "FOCUS_AREA", "PARTNER_STATUS",
+              "GENDER_EQUALITY", "EU_FUNDING", "GOALS")

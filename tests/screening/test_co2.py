@@ -57,6 +57,7 @@ AIRPORTS = {
     "OUL": (64.9301, 25.3546, "FI"),
     "BLQ": (44.5354, 11.2887, "IT"),
     "LPA": (27.9319, -15.3866, "ES"),
+    "SFT": (64.6248, 21.0769, "SE"),
 }
 BRU_AIRPORTSDATA = (50.5405, 4.2904)  # the known-wrong coordinate (SPEC §6)
 TOWNS = {
@@ -68,6 +69,9 @@ TOWNS = {
     "Stockholm": (59.3508, 18.0973, "SE"),
     "Brussels": (50.8333, 4.3333, "BE"),
     "Boden": (65.8289, 21.7076, "SE"),
+    "Kalix": (65.85, 23.15, "SE"),
+    "Tornio": (65.851, 24.182, "FI"),
+    "Skellefteå": (64.7721, 20.95, "SE"),
 }
 
 
@@ -583,6 +587,71 @@ def test_night_train_is_advice_not_condition(policy, frm, to):
     trains = [a for a in r.alternatives if a.mode == "train"]
     assert trains and trains[0].co2e_kg == pytest.approx(train.co2e_kg, abs=KG_TOL)
     assert "CLIMATE_MODE_SHIFT" not in {c.code for c in s.conditions}
+
+
+# -- 7a. which corridor a leg is on, and what serves it (SPEC §6) -----------------------------------
+
+
+def test_leg_is_on_the_nearest_matching_corridor(policy):
+    # Kalix lies within the 50 km radius of Tornio too, so Luleå–Kalix is near both corridors' ends.
+    assert haversine(*TOWNS["Kalix"][:2], *TOWNS["Tornio"][:2]) <= 50
+    s = run(body([leg("Luleå", "Kalix", "bus", True)]), policy)
+    r = s.climate.legs[0]
+    assert r.corridor == "lulea-kalix"
+    train = expect("Luleå", "Kalix", "train", round_trip=True)
+    assert [a.mode for a in r.alternatives] == ["train"]
+    assert r.alternatives[0].co2e_kg == pytest.approx(train.co2e_kg, abs=KG_TOL)
+
+
+def test_leg_within_one_town_is_on_no_corridor(policy):
+    # A taxi from Luleå to its airport: both ends are nearest the corridors' Luleå end, none reaches Boden.
+    s = run(body([leg("Luleå", "LLA", "taxi", True)]), policy)
+    r = s.climate.legs[0]
+    taxi = expect("Luleå", "LLA", "taxi", round_trip=True)
+    assert r.corridor is None
+    assert r.alternatives == []
+    assert r.distance_km == pytest.approx(taxi.distance_km, abs=KM_TOL)
+    assert r.co2e_kg == pytest.approx(taxi.co2e_kg, abs=KG_TOL)
+
+
+def test_alternatives_are_the_modes_that_serve_the_corridor(policy):
+    # Luleå–Skellefteå is served by bus only (no passenger train): the condition says bus.
+    s = run(body([leg("LLA", "SFT", "flight", True)]), policy)
+    r = s.climate.legs[0]
+    flight = expect("LLA", "SFT", "flight", round_trip=True)
+    bus = expect("LLA", "SFT", "bus", round_trip=True)
+    assert r.corridor == "lulea-skelleftea"
+    assert [a.mode for a in r.alternatives] == ["bus"]
+    assert r.alternatives[0].co2e_kg == pytest.approx(bus.co2e_kg, abs=KG_TOL)
+    assert r.mode_shift is True
+    assert s.climate.mode_shift_saving_kg == pytest.approx(flight.co2e_kg - bus.co2e_kg, abs=KG_TOL)
+    shift = next(f for f in s.findings if f.code == "CLIMATE_MODE_SHIFT")
+    assert "travel by bus instead" in shift.message_en and "res med buss" in shift.message_sv
+
+
+def test_night_train_corridor_offers_the_train_only(policy):
+    r = run(body([leg("LLA", "ARN", "flight", True)]), policy).climate.legs[0]
+    assert r.corridor == "lulea-stockholm"
+    assert [a.mode for a in r.alternatives] == ["train"]
+
+
+@pytest.mark.parametrize(("frm", "to"), [("Luleå", "Kalix"), ("Boden", "Luleå"), ("LLA", "LLA")])
+def test_flight_between_places_served_by_one_airport_is_refused(policy, frm, to):
+    with pytest.raises(ProposalError) as info:
+        run(body([leg("Luleå", "Kemi", "bus"), leg(frm, to, "flight")]), policy)
+    assert info.value.field == "travel.legs[1]"
+    assert "LLA" in info.value.message
+
+
+@pytest.mark.parametrize(("city", "airport"), [
+    pytest.param("Paris", "ORY", id="not-Villacoublay-air-base"),
+    pytest.param("Berlin", "BER", id="not-closed-Tegel"),
+    pytest.param("Beijing", "PEK", id="not-closed-Nanyuan"),
+    pytest.param("Gothenburg", "GOT", id="not-Save-without-airline-service"),
+])
+def test_a_town_flies_from_its_nearest_airport_with_scheduled_service(policy, city, airport):
+    r = run(body([leg("LLA", city, "flight")]), policy).climate.legs[0]
+    assert r.to.iata == airport
 
 
 # -- 8. places --------------------------------------------------------------------------------------
