@@ -41,9 +41,10 @@ def gazetteer(policy: Policy) -> Gazetteer:
 
 def warm_up(policy: Policy) -> None:
     """Load the place data sets and build the policy's gazetteer ahead of the first screening."""
-    from app.screening.places import _airports, _cities, _names_by_initial
+    from app.screening.places import _airports, _cities, _names_by_initial, _scheduled
 
     _airports()
+    _scheduled()
     _cities()
     _names_by_initial()
     gazetteer(policy)

