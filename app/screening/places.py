@@ -166,15 +166,21 @@ def _scheduled() -> tuple[tuple[str, float, float], ...]:
     return tuple((code, row["lat"], row["lon"]) for code, row in _airports().items() if code in scheduled)
 
 
-@lru_cache(maxsize=4096)
-def nearest_airport(lat: float, lon: float) -> str:
-    """The IATA code of the nearest airport with scheduled service (SPEC §6)."""
+def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, float], ...]) -> str:
+    """The IATA code of the airport nearest to a point among (code, lat, lon) rows."""
     best, best_km = "", math.inf
-    for code, alat, alon in _scheduled():
+    for code, alat, alon in airports:
         km = haversine_km(lat, lon, alat, alon, 6371.0088)
         if km < best_km:
             best, best_km = code, km
     return best
+
+
+@lru_cache(maxsize=1)
+def _own_names_of_big_towns() -> frozenset[str]:
+    """Names that a town of at least BIG_CITY people bears as its own: such a name is the town, even when it is
+    also an IATA code written in lower case (Ulm is the city, not ULM in Minnesota; 'arn' is Arlanda)."""
+    return frozenset(normalise(c.name) for c in _cities()[1] if c.population >= BIG_CITY)
 
 
 NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
@@ -194,6 +200,23 @@ class Gazetteer:
             for name in (place.name, place.key, *place.names):
                 self._places.setdefault(normalise(name), place)
         self._cache: dict[tuple[str, bool], ResolvedPlace] = {}
+        self._nearest: dict[tuple[float, float], str] = {}
+        self._scheduled_airports: tuple[tuple[str, float, float], ...] | None = None
+
+    def nearest_airport(self, lat: float, lon: float) -> str:
+        """The nearest airport with scheduled service (SPEC §6), measured to the policy's pinned coordinates where
+        it pins them (towns round Brussels fly from BRU, not from Antwerp, nearer airportsdata's misplaced BRU)."""
+        code = self._nearest.get((lat, lon))
+        if code is None:
+            if self._scheduled_airports is None:
+                self._scheduled_airports = tuple(
+                    (c, self._pins[c].lat, self._pins[c].lon) if c in self._pins else (c, alat, alon)
+                    for c, alat, alon in _scheduled()
+                )
+            code = nearest_airport(lat, lon, self._scheduled_airports)
+            if len(self._nearest) < 100_000:
+                self._nearest[(lat, lon)] = code
+        return code
 
     def airport(self, code: str, query: str) -> ResolvedPlace:
         row = _airports()[code]
@@ -236,17 +259,20 @@ class Gazetteer:
         place = self._places.get(key)
         if place is not None:
             if flight:
-                code = place.airport or nearest_airport(place.lat, place.lon)
+                code = place.airport or self.nearest_airport(place.lat, place.lon)
                 found = self.airport(code, query)
                 how = "airport named by the policy gazetteer" if place.airport else NEAREST
                 return ResolvedPlace(query, f"{found.name}, for {place.name}", found.lat, found.lon, found.country,
                                      "airport", code, f"{found.source}; {how}", place.surface and found.surface)
             return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
                                  f"policy gazetteer ({place.source})", place.surface)
+        code = text.upper()
+        if len(code) == 3 and code.isalpha() and code in airports and key not in _own_names_of_big_towns():
+            return self.airport(code, query)  # an IATA code in lower case ('arn'), not a town's other name (Uran)
         city = _cities()[0].get(key)
         if city is not None:
             if flight:
-                code = nearest_airport(city.lat, city.lon)
+                code = self.nearest_airport(city.lat, city.lon)
                 found = self.airport(code, query)
                 return ResolvedPlace(query, f"{found.name}, nearest airport to {city.name}", found.lat, found.lon,
                                      found.country, "airport", code, f"{found.source}; {NEAREST}")

