@@ -147,12 +147,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.main import create_app
     from app.migrate import upgrade
+    from app.server import ProblemHttpToolsProtocol
     from app.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level,
-                proxy_headers=True, access_log=not args.no_access_log)
+                proxy_headers=True, access_log=not args.no_access_log, http=ProblemHttpToolsProtocol)
     return EXIT_OK
 
 
@@ -187,6 +188,7 @@ def _database():
     from app.db import make_engine
     from app.migrate import upgrade
     from app.services.policies import ensure_default
+    from app.server import ProblemHttpToolsProtocol
     from app.settings import get_settings
 
     settings = get_settings()
@@ -332,6 +334,25 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, PolicyError) as exc:
         print(f"vagval: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - one line for a person at a terminal, not a stack trace
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(exc, OperationalError):
+            raise
+        url = _database_url_for_humans()
+        print(f"vagval: cannot reach the database{url}: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _database_url_for_humans() -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        from app.settings import Settings
+
+        return f" {make_url(Settings().database_url).render_as_string(hide_password=True)}"
+    except Exception:  # noqa: BLE001
+        return ""
 
 
 if __name__ == "__main__":

@@ -81,11 +81,53 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components[model.__name__] = extra
     problem = {errors.PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            # every validation error is problem details, also where FastAPI documented its own default
-            if "422" in operation.get("responses", {}):
-                operation["responses"]["422"] = {"description": "Unprocessable content", "content": problem}
+        for method, operation in operations.items():
+            _document_http(method, operation, problem)
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     app.openapi_schema = schema
     return schema
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+_ETAG_MODELS = ("#/components/schemas/ProposalPublic", "#/components/schemas/ProposalRescreened")
+
+
+def _document_http(method: str, operation: dict[str, Any], problem: dict[str, Any]) -> None:
+    """The statuses and headers every operation of its kind answers with, in its OpenAPI entry."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    if "422" in responses:  # every validation error is problem details, also where FastAPI documented its own default
+        responses["422"] = {"description": "Unprocessable content", "content": problem}
+    body = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body:  # a JSON body: malformed (400), too large (413), another media type (415)
+        for status, text in (("400", "Bad request: the body is not strict JSON"), ("413", "Content too large"),
+                             ("415", "Unsupported media type: send application/json")):
+            responses.setdefault(status, {"description": text, "content": problem})
+    elif method in ("post", "put", "patch"):  # no body: one that holds anything is refused, not dropped
+        responses.setdefault("400", {"description": "Bad request: the body is not strict JSON", "content": problem})
+        responses.setdefault("422", {"description": "Unprocessable content: this operation takes no body",
+                                     "content": problem})
+    if operation.get("security") and "401" in responses:
+        responses["401"].setdefault("headers", {})["WWW-Authenticate"] = _header('Bearer realm="vagval"')
+    for status in ("409", "503"):
+        if status in responses:
+            responses[status].setdefault("headers", {})["Retry-After"] = _header(
+                "seconds after which a retry can succeed, where one can (a request still in flight, an outage)")
+    languages = any(p.get("name", "").lower() == "accept-language" for p in operation.get("parameters", []))
+    for status, response in responses.items():
+        if not status.startswith("2"):
+            continue
+        headers = response.setdefault("headers", {})
+        if method == "post":
+            headers["Idempotent-Replayed"] = _header("true when this is the stored answer to an earlier request "
+                                                     "with the same Idempotency-Key")
+        refs = [c.get("schema", {}).get("$ref") for c in response.get("content", {}).values()]
+        if any(ref in _ETAG_MODELS for ref in refs):
+            headers.setdefault("ETag", _header("the proposal's version: send it as If-Match to change it"))
+        if languages:
+            headers["Content-Language"] = _header("the language of the summary (sv or en), from Accept-Language")
+        if not headers:
+            del response["headers"]

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: a request id on every request, and bounded request bodies (413 as problem details)."""
+"""Pure ASGI middleware: a request id (and Vary) on every response, and bounded request bodies (413 as problem
+details)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class RequestId:
-    """Takes X-Request-ID from the client when it is sane, else makes one; echoes it on the response."""
+    """Takes X-Request-ID from the client when it is sane, else makes one; echoes it on the response, with Vary
+    where the answer depends on Accept-Language or Accept."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -29,9 +31,18 @@ class RequestId:
         request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        listing = scope["path"] == "/v1/proposals" and scope["method"] in ("GET", "HEAD")
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", request_id.encode()))
+                # what a cache in front must key on: the summary's language, and JSON or CSV for the list
+                vary = [b"Accept-Language"] if any(k.lower() == b"content-language" for k, _ in headers) else []
+                if listing:
+                    vary.append(b"Accept")
+                if vary and not any(k.lower() == b"vary" for k, _ in headers):
+                    headers.append((b"vary", b", ".join(vary)))
             await send(message)
 
         await self.app(scope, receive, send_with_id)

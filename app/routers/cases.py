@@ -19,6 +19,7 @@ from app.deps import (
 )
 from app.errors import responses
 from app.models.proposal import DecisionCreate, ProposalPublic, ProposalRescreened
+from app.models.reference import AuditEntry, RescreenAllResult
 from app.routing import JsonBodyRoute
 from app.services import cases, idempotency
 
@@ -72,7 +73,7 @@ def create_withdrawal(
 
 
 @router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalRescreened,
-             responses=responses(401, 403, 404, 422, 503), summary="Screen a proposal again under the active policy (officer)")
+             responses=responses(401, 403, 404, 409, 422, 503), summary="Screen a proposal again under the active policy (officer)")
 def create_rescreen(
     proposal_id: ProposalId, session: SessionDep, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep,
     lang: LanguageDep, request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
@@ -83,14 +84,14 @@ def create_rescreen(
                            lambda s: cases.rescreen(s, principal, proposal_id, lang, request_id), settings.idempotency_retention)
 
 
-@router.get("/proposals/{proposal_id}/audit", responses=responses(401, 403, 404, 503),
+@router.get("/proposals/{proposal_id}/audit", response_model=list[AuditEntry], responses=responses(401, 403, 404, 503),
             summary="Who did what when to a proposal (officer)")
 def list_proposal_audit(proposal_id: ProposalId, session: SessionDep, principal: PrincipalDep) -> Response:
     """The append-only audit trail of the proposal, oldest first: actor (key name), time, request id, what changed."""
     return Response(to_json(cases.audit(session, principal, proposal_id)), media_type="application/json")
 
 
-@router.post("/rescreen", responses=responses(401, 403, 422, 503),
+@router.post("/rescreen", response_model=RescreenAllResult, responses=responses(401, 403, 422, 503),
              summary="Re-screen every undecided proposal under the active policy (admin)")
 def create_rescreen_all(
     session: SessionDep, engine: EngineDep, principal: Admin, settings: SettingsDep, request_id: RequestIdDep,

@@ -77,9 +77,10 @@ BATCH_SCHEMA = {
             "schema": {"type": "object", "additionalProperties": False, "required": ["proposals"],
                        "properties": {"proposals": {
                            "type": "array", "minItems": 1,
-                           "description": "each item a Proposal; an item that is not one is refused on its own "
-                                          "(results[i].status 422), the others are stored",
-                           "items": {"type": "object"}}}},
+                           "description": "each item a Proposal (see POST /v1/proposals); an item that is not one, "
+                                          "a JSON object or not, is refused on its own (results[i].status 422) "
+                                          "and the others are stored",
+                           "items": {}}}},
             "examples": {"aktivitetsplan": {"summary": "Två förslag ur en aktivitetsplan",
                                            "value": {"proposals": [first_proposal()]}}},
         }},
@@ -109,11 +110,7 @@ def create_proposal_batch(
     if not isinstance(data.get("proposals"), list) or not data["proposals"]:
         raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
                             errors=[{"field": "proposals", "message": "a non-empty list is required", "type": "batch"}])
-    items: list[Any] = data["proposals"]
-    not_objects = [i for i, item in enumerate(items) if not isinstance(item, dict)]
-    if not_objects:  # the envelope's own contract: every item is a JSON object (its content is checked item by item)
-        raise Unprocessable("every item of proposals is a JSON object", errors=[
-            {"field": f"proposals[{i}]", "message": "a proposal is a JSON object", "type": "batch"} for i in not_objects[:20]])
+    items: list[Any] = data["proposals"]  # each checked on its own, a non-object too (results[i] 422)
     if len(items) > settings.batch_max_items:
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
@@ -141,11 +138,12 @@ def list_proposals(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Newest first. Submitters see their own department only. `Accept: text/csv` streams every match as CSV
-    (cells that a spreadsheet would run as a formula are prefixed with an apostrophe)."""
+    (after `cursor`, when given; `limit` does not apply), and cells that a spreadsheet would run as a formula are
+    prefixed with an apostrophe."""
     filters = proposals.Filters(kind=kind, department=department, status=status, recommendation=recommendation,
                                 focus_area=focus_area, start_from=start_from, start_to=start_to, q=q)
     if accept and "text/csv" in accept and "application/json" not in accept:
-        rows = proposals.csv_rows(session, principal, filters)
+        rows = proposals.csv_rows(session, principal, filters, after=cursor)
         first = next(rows)  # authorisation and filter errors surface before the stream starts
         return StreamingResponse(_chain(first, rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="proposals.csv"'})

@@ -526,9 +526,12 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500) -> Iterator[str]:
-    """Every matching proposal as CSV, fetched and sent in chunks."""
+def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500,
+             after: str | None = None) -> Iterator[str]:
+    """Every matching proposal as CSV (after the cursor `after`, when given), fetched and sent in chunks."""
     query = _query(principal, filters)
+    if after:
+        query = _after(query, after)  # a bad cursor is refused before the first line is sent
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)

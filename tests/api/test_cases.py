@@ -263,3 +263,38 @@ def test_approving_a_proposal_that_needs_information_needs_a_substantive_reason(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = _decide(client, officer, pid, etag, "approved", "Målen kompletterades muntligt på beredningsmötet i dag.")
     assert r.status_code == 200
+
+
+def test_an_operation_without_a_body_refuses_one_rather_than_dropping_it(client, submitter):
+    pid, _ = _create(client, submitter)
+    r = client.post(f"/v1/proposals/{pid}/withdraw", json={"reason": "Resan ställs in."}, headers=submitter)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "(body)"
+    assert client.get(f"/v1/proposals/{pid}", headers=submitter).json()["status"] == "screened"
+    assert client.post(f"/v1/proposals/{pid}/withdraw", json={}, headers=submitter).status_code == 200
+
+
+def test_every_answer_about_a_proposal_carries_what_the_document_promises(client, submitter, officer):
+    """ETag for If-Match, Content-Language for the summary and Vary for caches, on each operation that returns
+    a proposal, as the OpenAPI document says."""
+    spec = client.get("/openapi.json").json()["paths"]
+    pid, etag = _create(client, submitter)
+    calls = [
+        ("GET", f"/v1/proposals/{pid}", "/v1/proposals/{proposal_id}", submitter, None),
+        ("PATCH", f"/v1/proposals/{pid}", "/v1/proposals/{proposal_id}", submitter, {"title": "Ny titel"}),
+        ("POST", f"/v1/proposals/{pid}/rescreen", "/v1/proposals/{proposal_id}/rescreen", officer, None),
+    ]
+    for method, url, path, headers, body in calls:
+        r = client.request(method, url, json=body, headers={**headers, "Accept-Language": "en"})
+        assert r.status_code == 200, (method, url, r.text)
+        documented = spec[path][method.lower()]["responses"]["200"]["headers"]
+        for name in ("ETag", "Content-Language"):
+            assert name in documented and r.headers.get(name), (method, path, name)
+        assert r.headers["content-language"] == "en"
+        assert "Accept-Language" in r.headers["vary"]
+    listing = client.get("/v1/proposals", headers=submitter)
+    assert "Accept" in listing.headers["vary"]
+    created = spec["/v1/proposals"]["post"]["responses"]
+    assert {"ETag", "Location", "Idempotent-Replayed", "Content-Language"} <= set(created["201"]["headers"])
+    assert "415" in created and "WWW-Authenticate" in created["401"]["headers"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, IdempotencyRecord, ProposalRecord, ScreeningRecord
@@ -134,6 +135,28 @@ def test_flight_between_two_places_served_by_one_airport_is_422_naming_the_leg(c
     assert "LLA" in r.json()["errors"][0]["message"]
 
 
+def test_country_of_a_coordinate_must_be_an_iso_code(client, submitter):
+    legs = [{"from": {"lat": 65.8, "lon": 21.7, "name": "Gården", "country": "XX"}, "to": "Luleå", "mode": "car"}]
+    r = client.post("/v1/screenings", json=proposal(travel={**proposal()["travel"], "legs": legs}), headers=submitter)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["travel.legs[0].from.country"]
+
+
+def test_a_null_motivation_means_none_given(client, submitter):
+    body = proposal()
+    body["value_added"]["development"] = {"answer": "partly", "motivation": None}
+    body["gender_equality"] = None
+    r = client.post("/v1/screenings", json=body, headers=submitter)
+    assert r.status_code == 200
+    codes = {f["code"] for f in r.json()["findings"]}
+    body["value_added"]["development"] = {"answer": "partly"}
+    del body["gender_equality"]
+    left_out = client.post("/v1/screenings", json=body, headers=submitter).json()
+    assert codes == {f["code"] for f in left_out["findings"]}
+    assert "VALUE_ADDED_NO_MOTIVATION" in codes
+    assert r.json()["score"] == left_out["score"]
+
+
 def test_presence_reason_must_be_one_the_policy_accepts(client, submitter):
     travel = proposal()["travel"] | {"presence": {"required": True, "reason": "sightseeing"}}
     r = client.post("/v1/screenings", json=proposal(travel=travel), headers=submitter)
@@ -260,6 +283,17 @@ def test_limit_is_bounded_and_cursor_checked(client, officer):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "limit"
     r = client.get("/v1/proposals", params={"cursor": "not-a-cursor"}, headers=officer)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
+    r = client.get("/v1/proposals", params={"cursor": "not-a-cursor"}, headers={**officer, "Accept": "text/csv"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
+
+
+def test_csv_continues_after_a_cursor(client, submitter, officer):
+    for title in ("Första", "Andra", "Tredje"):
+        assert client.post("/v1/proposals", json=proposal(title=title), headers=submitter).status_code == 201
+    first = client.get("/v1/proposals", params={"limit": 1}, headers=officer).json()
+    assert [i["title"] for i in first["items"]] == ["Tredje"]
+    r = client.get("/v1/proposals", params={"cursor": first["next_cursor"]}, headers={**officer, "Accept": "text/csv"})
+    assert [row["title"] for row in csv.DictReader(io.StringIO(r.text))] == ["Andra", "Första"]
 
 
 def test_csv_export_escapes_formulas(client, submitter, officer):
@@ -288,6 +322,16 @@ def test_batch_stores_the_good_items_and_reports_the_bad(client, submitter):
     with Session(client.app.state.engine) as s:
         assert len(s.exec(select(ProposalRecord)).all()) == 3
         assert len(s.exec(select(ScreeningRecord)).all()) == 3
+
+
+@pytest.mark.parametrize("bad", ["not an object", 42, None, [1, 2]])
+def test_batch_item_that_is_not_an_object_is_refused_on_its_own(client, submitter, bad):
+    r = client.post("/v1/proposals/batch", json={"proposals": [proposal(title="Bra"), bad]}, headers=submitter)
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["created"], body["failed"]) == (1, 1)
+    assert [x["status"] for x in body["results"]] == [201, 422]
+    assert body["results"][1]["problem"]["errors"][0]["field"] == "proposals[1]"
 
 
 def test_batch_is_bounded(client, submitter, settings):

@@ -37,3 +37,21 @@ def test_me(client, make_key):
     headers = make_key("submitter", "kulturforvaltningen", name="Kultur-systemet")
     assert client.get("/v1/me", headers=headers).json() == {
         "client": "Kultur-systemet", "role": "submitter", "department": "kulturforvaltningen"}
+
+
+def test_every_answer_has_a_named_schema_in_the_document(client):
+    """An integrator reads each operation's answer from the OpenAPI document: no `{}` or free-form objects."""
+    spec = client.get("/openapi.json").json()
+    loose = []
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if not status.startswith("2") or schema is None:
+                    continue
+                named = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                if not named:
+                    loose.append(f"{method.upper()} {path} {status}")
+    assert loose == []
