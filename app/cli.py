@@ -188,7 +188,6 @@ def _database():
     from app.db import make_engine
     from app.migrate import upgrade
     from app.services.policies import ensure_default
-    from app.server import ProblemHttpToolsProtocol
     from app.settings import get_settings
 
     settings = get_settings()

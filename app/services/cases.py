@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Forbidden, PreconditionFailed, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import iso, utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
@@ -27,7 +27,6 @@ from app.services.proposals import (
     _screening_row,
     _visible,
     check_etag,
-    etag,
     run_screen,
 )
 

@@ -244,7 +244,7 @@ def _bump(session: Session, record: ProposalRecord, **values: Any) -> None:
     """`_guarded_update` for a single change: 412 Precondition Failed (after a rollback) when another request won."""
     try:
         _guarded_update(session, record, **values)
-    except Changed as exc:
+    except Changed:
         session.rollback()
         raise Changed(session.get(ProposalRecord, record.id)).precondition_failed() from None
 
