@@ -339,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(exc, OperationalError):
             raise
         url = _database_url_for_humans()
-        print(f"vagval: cannot reach the database{url}: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+        print(f"vagval: database{url}: {reason}", file=sys.stderr)
         return EXIT_ERROR
 
 

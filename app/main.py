@@ -108,8 +108,12 @@ def _document_http(method: str, operation: dict[str, Any], problem: dict[str, An
             responses.setdefault(status, {"description": text, "content": problem})
     elif method in ("post", "put", "patch"):  # no body: one that holds anything is refused, not dropped
         responses.setdefault("400", {"description": "Bad request: the body is not strict JSON", "content": problem})
+        responses.setdefault("413", {"description": "Content too large", "content": problem})
         responses.setdefault("422", {"description": "Unprocessable content: this operation takes no body",
                                      "content": problem})
+    if method == "post":  # Idempotency-Key: a retry while the first request with the key is still running
+        responses.setdefault("409", {"description": "Conflict: a request with the same Idempotency-Key is still in "
+                                                    "flight", "content": problem})
     if operation.get("security") and "401" in responses:
         responses["401"].setdefault("headers", {})["WWW-Authenticate"] = _header('Bearer realm="vagval"')
     for status in ("409", "503"):

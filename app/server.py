@@ -17,8 +17,9 @@ BAD_REQUEST = json.dumps({
     "type": f"{TYPE_BASE}malformed-request",
     "title": "Malformed request",
     "status": 400,
-    "detail": "the request line or a header is not valid HTTP/1.1: percent-encode any character outside ASCII in "
-              "the URL (?q=Lule%C3%A5, not ?q=Luleå) and send no control characters in headers",
+    "detail": "the HTTP server could not read this request as HTTP/1.1 (a malformed request line, header or "
+              "body framing); a common cause is a character outside ASCII in the URL: percent-encode it "
+              "(?q=Lule%C3%A5, not ?q=Luleå)",
 }, ensure_ascii=False).encode()
 
 

@@ -142,5 +142,5 @@ def test_an_unreachable_database_is_one_line_and_exit_1(monkeypatch, capsys, tmp
     monkeypatch.setenv("VAGVAL_DATABASE_URL", f"sqlite:///{tmp_path}/no/such/folder/x.db")
     assert main(["keys", "create", "--role", "viewer", "--name", "dashboard"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("vagval: cannot reach the database sqlite:///") and "unable to open database file" in err
+    assert err.startswith("vagval: database sqlite:///") and "unable to open database file" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

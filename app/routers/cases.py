@@ -73,7 +73,7 @@ def create_withdrawal(
 
 
 @router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalRescreened,
-             responses=responses(401, 403, 404, 409, 422, 503), summary="Screen a proposal again under the active policy (officer)")
+             responses=responses(401, 403, 404, 409, 412, 422, 503), summary="Screen a proposal again under the active policy (officer)")
 def create_rescreen(
     proposal_id: ProposalId, session: SessionDep, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep,
     lang: LanguageDep, request_id: RequestIdDep, idempotency_key: IdempotencyKey = None,
