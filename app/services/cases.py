@@ -114,7 +114,8 @@ class Rescreened:
 def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, actor: Principal | str,
                   request_id: str | None) -> Rescreened:
     """Raises Changed (nothing written) when another request changed the proposal since it was read."""
-    proposal = validated(record.body, "the stored proposal is not valid under today's rules, amend it first: ")
+    proposal = validated(record.body, "the stored proposal is not valid under today's rules; amend it (PATCH the "
+                                      "proposal) before it is re-screened: ")
     result = run_screen(proposal, policy)
     before, score_before = record.recommendation, record.score
     screening = _screening_row(record, record.body, result, "rescreen", revision=record.revision + 1)
@@ -168,8 +169,11 @@ def rescreen_all(session: Session, actor: Principal | str, request_id: str | Non
                 break
             except Changed:  # another writer committed while this chunk was read: its transaction is void, redo it
                 session.rollback()
-                if attempt == 2:
-                    raise
+        else:  # other writers kept winning: this chunk is left as it was, reported, and the rest goes on
+            done, done_changed = 0, []
+            done_failed = [{"id": i, "detail": "changed by other requests while it was re-screened, three times; "
+                                               "nothing was written for it: run the re-screening again"}
+                           for i in ids[start:start + chunk]]
         rescreened += done
         changed += done_changed
         failed += done_failed

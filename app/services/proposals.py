@@ -49,6 +49,9 @@ def run_screen(proposal: Proposal, policy: Policy, prefix: str = "") -> Screenin
         raise proposal_error(exc, prefix) from None
 
 
+_PROPOSAL_KEYS = frozenset(f.alias or name for name, f in Proposal.model_fields.items())
+
+
 def validated(body: dict[str, Any], context: str = "") -> Proposal:
     """A stored or merged body as a Proposal; 422 naming each field when it is not (any more) a valid one."""
     try:
@@ -421,7 +424,8 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     if not given:
         raise Unprocessable("nothing to amend: send at least one field of the proposal",
                             errors=[{"field": "(body)", "message": "at least one field is required", "type": "patch"}])
-    merged = dict(record.body)
+    # A key that today's proposal no longer has (stored under earlier rules) is dropped, not held against the patch.
+    merged = {k: v for k, v in record.body.items() if k in _PROPOSAL_KEYS}
     for key, value in given.items():
         if value is None:
             merged.pop(key, None)

@@ -184,7 +184,7 @@ def test_a_stored_body_that_no_longer_validates_is_reported_not_a_server_error(c
     assert one.status_code == 422
     assert one.headers["content-type"] == "application/problem+json"
     assert one.json()["errors"][0]["field"] == "travel.legs[0].to.country"
-    assert "amend it first" in one.json()["detail"]
+    assert "amend it (PATCH the proposal) before it is re-screened" in one.json()["detail"]
     report = client.post("/v1/rescreen", headers=admin)
     assert report.status_code == 200
     assert report.json()["rescreened"] == 1
@@ -192,6 +192,57 @@ def test_a_stored_body_that_no_longer_validates_is_reported_not_a_server_error(c
     assert "travel.legs[0].to.country" in report.json()["failed"][0]["detail"]
     assert len(client.get(f"/v1/proposals/{fine}/screenings", headers=officer).json()) == 2
     assert len(client.get(f"/v1/proposals/{old}/screenings", headers=officer).json()) == 1
+    # The way out the message names: the submitter amends the leg, and the proposal is screened again.
+    assert client.patch(f"/v1/proposals/{old}", json={"travel": TRAIN}, headers=submitter).status_code == 200
+    assert client.post(f"/v1/proposals/{old}/rescreen", headers=officer).status_code == 200
+    assert len(client.get(f"/v1/proposals/{old}/screenings", headers=officer).json()) == 3
+
+
+def test_rescreen_all_reports_a_chunk_that_other_writers_kept_changing_and_goes_on(client, submitter, officer,
+                                                                                  admin, monkeypatch):
+    from app.services import cases
+    from app.services.proposals import Changed
+
+    first, _ = _create(client, submitter, title="Först")
+    second, _ = _create(client, submitter, travel=TRAIN, title="Sedan")
+    real = cases._rescreen_chunk
+
+    def contended(session, ids, *args):
+        if first in ids:  # SQLite: another writer committed after this chunk's first read, every time
+            raise Changed(stale_snapshot=True)
+        return real(session, ids, *args)
+
+    monkeypatch.setattr(cases, "_rescreen_chunk", contended)
+    monkeypatch.setattr(cases.rescreen_all, "__defaults__", (None, 1))  # one proposal per chunk
+    report = client.post("/v1/rescreen", headers=admin)
+    assert report.status_code == 200
+    assert report.json()["rescreened"] == 1
+    assert [f["id"] for f in report.json()["failed"]] == [first]
+    assert "nothing was written for it" in report.json()["failed"][0]["detail"]
+    assert len(client.get(f"/v1/proposals/{first}/screenings", headers=officer).json()) == 1
+    assert len(client.get(f"/v1/proposals/{second}/screenings", headers=officer).json()) == 2
+
+
+def test_amending_drops_a_stored_key_that_todays_proposal_no_longer_has(client, submitter, officer):
+    from sqlmodel import Session
+
+    from app.models import ProposalRecord
+
+    pid, _ = _create(client, submitter, title="Gammal")
+    with Session(client.app.state.engine) as s:
+        record = s.get(ProposalRecord, pid)
+        record.body = {**record.body, "retired_field": "kept by an earlier version"}
+        s.add(record)
+        s.commit()
+    assert client.post(f"/v1/proposals/{pid}/rescreen", headers=officer).status_code == 422
+    amended = client.patch(f"/v1/proposals/{pid}", json={"title": "Ny titel"}, headers=submitter)
+    assert amended.status_code == 200
+    stored = client.get(f"/v1/proposals/{pid}", headers=officer).json()
+    assert stored["title"] == "Ny titel"
+    assert "retired_field" not in stored
+    audit = client.get(f"/v1/proposals/{pid}/audit", headers=officer).json()
+    assert next(e for e in audit if e["action"] == "proposal.amended")["details"]["changed"] == ["retired_field", "title"]
+    assert client.post(f"/v1/proposals/{pid}/rescreen", headers=officer).status_code == 200
 
 
 def test_revoked_key_is_refused_at_once_and_rotation_gives_two_valid_keys(client, admin, make_key):
