@@ -122,8 +122,9 @@ def _other_name_wins(own: _City, other: _City) -> bool:
 
 def _code_like(name: str) -> bool:
     """GeoNames lists airport and other codes among a town's alternate names (BRO for Brownsville, SKI for Skikda):
-    they are not names, and would take over small towns (Bro, Ski)."""
-    return len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
+    they are not names, and would take over small towns (Bro, Ski). Two letters are an abbreviation people do
+    write (LA, NY, SF), not a code."""
+    return 3 <= len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
 
 
 @lru_cache(maxsize=1)

