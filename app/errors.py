@@ -62,6 +62,14 @@ class MalformedJson(ApiError):
     status, kind, title = 400, "malformed-json", "Malformed JSON"
 
 
+class MalformedToml(ApiError):
+    status, kind, title = 400, "malformed-toml", "Malformed TOML"
+
+
+class NotAcceptable(ApiError):
+    status, kind, title = 406, "not-acceptable", "Not acceptable"
+
+
 class Unauthorized(ApiError):
     status, kind, title = 401, "unauthorized", "Unauthorized"
 

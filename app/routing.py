@@ -1,7 +1,8 @@
 """The route class of every router: a route that takes a JSON body refuses another media type (415) and a body that
 is not strict JSON (400, malformed-json) before FastAPI reads it: an empty body, NaN or Infinity, nesting or an
 integer too large to parse, bytes that are not text. (FastAPI answered these with a 422 about a missing or
-non-object body, or with a bare 400 of another type.)"""
+non-object body, or with a bare 400 of another type.) An API operation refuses a query parameter it does not take
+(422), as a body refuses an unknown field."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import params
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,8 +43,36 @@ def is_json_media_type(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an operation takes, its dependencies' included, as the client spells them."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 class JsonBodyRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = self._json_body_handler()
+        if not self.path.startswith("/v1/"):
+            return handler
+        known = sorted(_query_names(self.dependant))
+
+        async def strict_query(request: Request) -> Response:
+            # a misspelt or guessed parameter (?from= for ?start_from=) would otherwise be dropped without a word,
+            # and the answer would look like one that applied it
+            unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in known]
+            if unknown:
+                takes = f"this operation takes {', '.join(known)}" if known else "this operation takes none"
+                raise Unprocessable(f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+                                    f"{', '.join(unknown)}; {takes}",
+                                    errors=[{"field": name, "message": "unknown query parameter",
+                                             "type": "extra_forbidden"} for name in unknown])
+            return await handler(request)
+
+        return strict_query
+
+    def _json_body_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         raw_body = "requestBody" in (self.openapi_extra or {})  # read by the route itself (batch, policy upload)
         if self.body_field is None and not raw_body and self.methods & {"POST", "PUT", "PATCH"}:
@@ -71,3 +101,36 @@ class JsonBodyRoute(APIRoute):
             return await handler(request)
 
         return checked
+
+
+def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
+    """The offered media type the client prefers by its Accept header (RFC 9110 §12.5.1: the most specific range
+    that matches sets a type's q; the highest q wins, the first offered on a tie); None when none is acceptable.
+    No Accept header accepts anything."""
+    if accept is None or not accept.strip():
+        return offered[0]
+    ranges: list[tuple[str, float]] = []
+    for part in accept.split(","):
+        media, *params = (field.strip() for field in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media.lower(), q))
+    best, best_q = None, 0.0
+    for media in offered:
+        kind = media.split("/")[0] + "/*"
+        fit, q = -1, 0.0
+        for pattern, pattern_q in ranges:
+            specificity = 2 if pattern == media else 1 if pattern == kind else 0 if pattern == "*/*" else -1
+            if specificity > fit:
+                fit, q = specificity, pattern_q
+        if fit >= 0 and q > best_q:
+            best, best_q = media, q
+    return best

@@ -17,10 +17,9 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.errors import UnsupportedMediaType, policy_error, responses
+from app.errors import MalformedToml, UnsupportedMediaType, responses
 from app.models.policy import PolicyDetail, PolicyPublic
 from app.routing import JsonBodyRoute, check_json, is_json_media_type
-from app.screening import PolicyError
 from app.screening.policy import DEFAULT_POLICY_PATH
 from app.services import idempotency, policies
 from app.services.idempotency import Outcome
@@ -56,7 +55,7 @@ async def _policy_body(request: Request) -> object:
         try:
             return tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise policy_error(PolicyError("body", [{"field": "(file)", "reason": f"not valid TOML: {exc}"}])) from None
+            raise MalformedToml(f"the request body is not valid TOML: {exc}") from None
     if not is_json_media_type(content_type):
         raise UnsupportedMediaType(f"send the policy as application/json or application/toml, not {content_type}")
     return check_json(raw)

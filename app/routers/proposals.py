@@ -19,6 +19,7 @@ from app.deps import (
     Submitter,
 )
 from app.errors import (
+    NotAcceptable,
     PayloadTooLarge,
     Unprocessable,
     UnsupportedMediaType,
@@ -33,7 +34,7 @@ from app.models.proposal import (
     StoredScreening,
 )
 from app.routers.openapi_examples import PATCH_EXAMPLES, first_proposal, proposal_examples
-from app.routing import JsonBodyRoute, check_json, is_json_media_type
+from app.routing import JsonBodyRoute, check_json, is_json_media_type, negotiate
 from app.screening import Proposal
 from app.screening.policy import FocusArea
 from app.screening.proposal import NO_NUL, IsoDate, Kind
@@ -119,9 +120,10 @@ def create_proposal_batch(
 
 
 @router.get("", response_model=ProposalPage,
-            responses={**responses(401, 403, 422, 503),
+            responses={**responses(401, 403, 406, 422, 503),
                        200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                             "description": "A page of proposals (JSON), or every match as CSV with Accept: text/csv"}},
+                             "description": "A page of proposals (JSON), or every match as CSV when Accept prefers "
+                                            "text/csv"}},
             summary="List proposals (filters, cursor pagination, CSV)")
 def list_proposals(
     session: SessionDep, principal: Reader,
@@ -137,12 +139,17 @@ def list_proposals(
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Newest first. Submitters see their own department only. `Accept: text/csv` streams every match as CSV
-    (after `cursor`, when given; `limit` does not apply), and cells that a spreadsheet would run as a formula are
-    prefixed with an apostrophe."""
+    """Newest first. Submitters see their own department only. An Accept header that prefers `text/csv` (q-values
+    count; JSON on a tie; 406 when it allows neither) streams every match as CSV (after `cursor`, when given; `limit`
+    does not apply), and cells that a spreadsheet would run as a formula are prefixed with an apostrophe. A cursor
+    continues only the listing it came from: the same filters must be sent with it."""
     filters = proposals.Filters(kind=kind, department=department, status=status, recommendation=recommendation,
                                 focus_area=focus_area, start_from=start_from, start_to=start_to, q=q)
-    if accept and "text/csv" in accept and "application/json" not in accept:
+    wanted = negotiate(accept, ("application/json", "text/csv"))
+    if wanted is None:
+        raise NotAcceptable("this list is sent as application/json or text/csv, and Accept allows neither: "
+                            f"{accept[:200]}")
+    if wanted == "text/csv":
         rows = proposals.csv_rows(session, principal, filters, after=cursor)
         first = next(rows)  # authorisation and filter errors surface before the stream starts
         return StreamingResponse(_chain(first, rows), media_type="text/csv; charset=utf-8",

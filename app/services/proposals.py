@@ -465,6 +465,12 @@ class Filters:
     start_to: dt.date | None = None
     q: str | None = None
 
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of the filters: a cursor carries it, so it continues only the listing it came from."""
+        values = [None if getattr(self, k) is None else str(getattr(self, k)) for k in self.__slots__]
+        return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:12]
+
 
 def _query(principal: Principal, f: Filters):
     if principal.role == Role.viewer:
@@ -488,20 +494,24 @@ def _query(principal: Principal, f: Filters):
     return query.order_by(ProposalRecord.created_at.desc(), ProposalRecord.id.desc())
 
 
-def _cursor(record: ProposalRecord) -> str:
-    raw = json.dumps([iso(record.created_at), record.id]).encode()
+def _cursor(record: ProposalRecord, filters: Filters) -> str:
+    raw = json.dumps([iso(record.created_at), record.id, filters.fingerprint]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _after(query, cursor: str):
+def _after(query, cursor: str, filters: Filters):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, last_id = json.loads(raw)
+        created_at, last_id, fingerprint = json.loads(raw)
         created = dt.datetime.fromisoformat(created_at)
-        assert isinstance(last_id, str)
+        assert isinstance(last_id, str) and isinstance(fingerprint, str)
     except Exception:  # noqa: BLE001 - any undecodable cursor is the client's error
         raise Unprocessable("cursor is not one this service gave out",
                             errors=[{"field": "cursor", "message": "invalid cursor", "type": "cursor"}]) from None
+    if fingerprint != filters.fingerprint:
+        raise Unprocessable("cursor was given out for other filters: send the same filters as the page it came from",
+                            errors=[{"field": "cursor", "message": "given out for other filters",
+                                     "type": "cursor"}])
     return query.where(or_(ProposalRecord.created_at < created,
                            (ProposalRecord.created_at == created) & (ProposalRecord.id < last_id)))
 
@@ -519,11 +529,12 @@ def page(session: Session, principal: Principal, filters: Filters, limit: int, c
     """One page, newest first; `next_cursor` continues after the last item."""
     query = _query(principal, filters)
     if cursor:
-        query = _after(query, cursor)
+        query = _after(query, cursor, filters)
     rows = session.exec(query.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [_item(r) for r in rows], "limit": limit, "next_cursor": _cursor(rows[-1]) if more and rows else None}
+    return {"items": [_item(r) for r in rows], "limit": limit,
+            "next_cursor": _cursor(rows[-1], filters) if more and rows else None}
 
 
 CSV_COLUMNS = list(ProposalListItem.model_fields)
@@ -541,14 +552,14 @@ def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: in
     """Every matching proposal as CSV (after the cursor `after`, when given), fetched and sent in chunks."""
     query = _query(principal, filters)
     if after:
-        query = _after(query, after)  # a bad cursor is refused before the first line is sent
+        query = _after(query, after, filters)  # a bad cursor is refused before the first line is sent
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
     cursor = None
     while True:
-        rows = session.exec((_after(query, cursor) if cursor else query).limit(chunk)).all()
+        rows = session.exec((_after(query, cursor, filters) if cursor else query).limit(chunk)).all()
         if not rows:
             return
         buffer.seek(0)
@@ -557,4 +568,4 @@ def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: in
             item = _item(r)
             writer.writerow([csv_cell(item[c]) for c in CSV_COLUMNS])
         yield buffer.getvalue()
-        cursor = _cursor(rows[-1])
+        cursor = _cursor(rows[-1], filters)

@@ -67,6 +67,14 @@ def test_policy_as_toml(client, admin):
     assert r.json()["content_hash"] != default_policy().content_hash
 
 
+def test_a_policy_file_that_is_not_toml_is_a_400_like_malformed_json(client, admin):
+    r = client.post("/v1/policies", content=b"version = ", headers={**admin, "Content-Type": "application/toml"})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/malformed-toml")
+    assert r.json()["detail"].startswith("the request body is not valid TOML: ")
+
+
 def test_only_admins_change_policies(client, officer, submitter):
     for headers in (officer, submitter):
         assert client.post("/v1/policies", json=_policy(), headers=headers).status_code == 403

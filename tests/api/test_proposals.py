@@ -296,6 +296,56 @@ def test_csv_continues_after_a_cursor(client, submitter, officer):
     assert [row["title"] for row in csv.DictReader(io.StringIO(r.text))] == ["Andra", "Första"]
 
 
+def test_a_cursor_continues_only_the_listing_it_came_from(client, submitter, officer):
+    _create_many(client, submitter, 4)
+    first = client.get("/v1/proposals", params={"kind": "trip", "limit": 1}, headers=officer).json()
+    r = client.get("/v1/proposals", params={"kind": "activity", "cursor": first["next_cursor"]}, headers=officer)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "cursor", "message": "given out for other filters", "type": "cursor"}]
+    same = client.get("/v1/proposals", params={"kind": "trip", "cursor": first["next_cursor"]}, headers=officer)
+    assert [i["title"] for i in same.json()["items"]] == ["Förslag 00"]
+
+
+@pytest.mark.parametrize(("accept", "csv_wanted"), [
+    ("text/csv", True),
+    ("text/csv, application/json;q=0.5", True),  # the higher q wins
+    ("application/json;q=0.2, text/*", True),
+    ("text/csv;q=0.5, application/json", False),
+    ("application/json, text/csv", False),  # a tie: JSON, the first offered
+    ("*/*", False),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),  # a browser
+    (None, False),
+])
+def test_the_list_is_sent_in_the_media_type_accept_prefers(client, submitter, officer, accept, csv_wanted):
+    client.post("/v1/proposals", json=proposal(), headers=submitter)
+    headers = officer if accept is None else {**officer, "Accept": accept}
+    r = client.get("/v1/proposals", headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == ("text/csv" if csv_wanted else "application/json")
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/csv;q=0, application/json;q=0", "image/*"])
+def test_a_list_in_a_media_type_not_offered_is_406(client, officer, accept):
+    r = client.get("/v1/proposals", headers={**officer, "Accept": accept})
+    assert r.status_code == 406
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/not-acceptable")
+    assert "application/json or text/csv" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(("path", "params", "named"), [
+    ("/v1/proposals", {"from": "2027-05-01"}, ["from"]),  # start_from is the filter's name
+    ("/v1/proposals", {"kind": "trip", "date_from": "2027-05-01", "colour": "red"}, ["date_from", "colour"]),
+    ("/v1/goals", {"lang": "sv"}, ["lang"]),
+])
+def test_an_unknown_query_parameter_is_refused_naming_it(client, officer, path, params, named):
+    r = client.get(path, params=params, headers=officer)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in r.json()["errors"]] == named
+    assert {e["type"] for e in r.json()["errors"]} == {"extra_forbidden"}
+
+
 def test_csv_export_escapes_formulas(client, submitter, officer):
     client.post("/v1/proposals", json=proposal(title="=HYPERLINK(\"http://evil\")", external_ref="+46-CALL"),
                 headers=submitter)

@@ -53,9 +53,9 @@ BUSINESS_RULE_STATUSES: dict[str, list[str]] = {
     "update_proposal": ["412", "422"],
     # 422: a cursor this service did not give out (the schema can only say "a string").
     "list_proposals": ["422"],
-    # 422: a policy that does not validate (weights not adding up to 100, missing detour factors, ...), or a TOML body
-    # that is not TOML (the schema of application/toml is "a string").
-    "create_policy": ["422"],
+    # 422: a policy that does not validate (weights not adding up to 100, missing detour factors, ...); 400: a TOML
+    # body that is not TOML (the schema of application/toml is "a string"), as a JSON body that is not JSON is.
+    "create_policy": ["400", "422"],
     # 412: If-Match names an ETag the proposal no longer has; 428: no If-Match (optional in the schema, required by the
     # decision, as documented); 422: departing from the recommendation needs a substantive reason.
     "create_decision": ["412", "422", "428"],
