@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import __version__, errors
 from app.db import dispose, make_engine
+from app.metrics import Metrics
 from app.middleware import BodyLimit, HeadAsGet, RequestId
 from app.routers import cases, health, keys, policies, proposals, reference, screenings
 from app.screening.engine import warm_up
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.batch_max_bytes if path in batch_paths
                        else settings.max_body_bytes)
     app.add_middleware(RequestId)
+    app.add_middleware(Metrics)  # outermost: every answer counts, a 413 before the app included
     app.openapi = lambda: _openapi(app)
     return app
 

@@ -30,6 +30,7 @@ from app.errors import (
     proposal_error,
     validation_errors,
 )
+from app.metrics import SCREENINGS
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import as_utc, iso, new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
@@ -44,9 +45,11 @@ DECIDED = (Status.approved, Status.rejected, Status.returned)
 
 def run_screen(proposal: Proposal, policy: Policy, prefix: str = "") -> Screening:
     try:
-        return screen(proposal, policy)
+        result = screen(proposal, policy)
     except ProposalError as exc:
         raise proposal_error(exc, prefix) from None
+    SCREENINGS.labels(result.recommendation.value).inc()
+    return result
 
 
 _PROPOSAL_KEYS = frozenset(f.alias or name for name, f in Proposal.model_fields.items())

@@ -79,6 +79,7 @@ OPERATIONS: dict[str, Call] = {
         "/v1/policies/lulea-2019-2023-rev-2021-12-03/activate", headers=h),
     "GET /healthz": lambda c, w, h: c.get("/healthz", headers=h),
     "GET /readyz": lambda c, w, h: c.get("/readyz", headers=h),
+    "GET /metrics": lambda c, w, h: c.get("/metrics", headers=h),
 }
 
 #                                          anonymous submitter other_sub officer viewer admin
@@ -113,6 +114,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /v1/policies/{version}/activate": (401, 403, 403, 403, 403, 200),
     "GET /healthz":                         (200, 200, 200, 200, 200, 200),
     "GET /readyz":                          (200, 200, 200, 200, 200, 200),
+    "GET /metrics":                         (200, 200, 200, 200, 200, 200),
 }
 
 

@@ -95,6 +95,44 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
+def _sample(text: str, name: str, **labels: str) -> float:
+    """A sample's value in a Prometheus text exposition (0 when it is not there yet)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
+def test_metrics_count_requests_by_route_template_and_screenings_by_recommendation(client, submitter, officer):
+    from tests.api.conftest import proposal
+
+    before = client.get("/metrics").text
+    pid = client.post("/v1/proposals", json=proposal(), headers=submitter).json()["id"]
+    client.get(f"/v1/proposals/{pid}", headers=officer)
+    client.get("/v1/proposals/0190a0b0-0000-7000-8000-000000000000", headers=officer)
+    client.get("/no/such/path")
+    client.head("/healthz")
+    r = client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+
+    def grew(name: str, **labels: str) -> float:
+        return _sample(r.text, name, **labels) - _sample(before, name, **labels)
+
+    route = "/v1/proposals/{proposal_id}"
+    assert grew("vagval_http_requests_total", method="GET", route=route, status="200") == 1
+    assert grew("vagval_http_requests_total", method="GET", route=route, status="404") == 1
+    assert grew("vagval_http_requests_total", method="POST", route="/v1/proposals", status="201") == 1
+    assert grew("vagval_http_requests_total", method="GET", route="(unmatched)", status="404") == 1
+    assert grew("vagval_http_requests_total", method="HEAD", route="/healthz", status="200") == 1
+    assert grew("vagval_http_request_duration_seconds_count", method="GET", route=route) == 2
+    assert grew("vagval_screenings_total", recommendation="approve_with_conditions") == 1
+    assert _sample(r.text, "vagval_build_info", engine_version="1.1.0") == 1
+
+
 def test_readiness_is_503_when_the_database_is_gone(client):
     from sqlalchemy import create_engine
 
