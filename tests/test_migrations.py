@@ -39,3 +39,22 @@ def test_database_url_falls_back_to_database_url(monkeypatch):
     assert Settings().database_url == "postgresql://u@h/db"
     monkeypatch.setenv("VAGVAL_DATABASE_URL", "sqlite:///x.db")
     assert Settings().database_url == "sqlite:///x.db"
+
+
+def test_the_search_text_migration_folds_the_proposals_stored_before_it(tmp_path):
+    import sqlite3
+
+    from app.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "1f7ceae56f6a")  # the schema before the folded search text
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # foreign keys are off on a plain connection
+        conn.execute(
+            "INSERT INTO proposal (id, client_id, submitted_by, external_ref, kind, title, department, status, body, "
+            "recommendation, score, revision, created_at, updated_at) VALUES ('p1', 'c1', 'Kommunstaben', 'DNR-2027/1', "
+            "'trip', 'Resa till Uleåborg och TROMSØ', 'kommunstaben', 'screened', '{}', 'approve', 80.0, 1, "
+            "'2027-01-01 00:00:00', '2027-01-01 00:00:00')")
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        assert conn.execute("SELECT search_text FROM proposal").fetchone() == (
+            "resa till uleaborg och tromso | dnr 2027 1",)

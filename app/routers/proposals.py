@@ -134,7 +134,9 @@ def list_proposals(
     focus_area: FocusArea | None = None,
     start_from: Annotated[IsoDate | None, Query(description="start_date on or after (YYYY-MM-DD)")] = None,
     start_to: Annotated[IsoDate | None, Query(description="start_date on or before (YYYY-MM-DD)")] = None,
-    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="text in the title or external_ref")] = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL,
+                                   description="text in the title or external_ref, without regard to case or accents "
+                                               "(uleaborg finds Uleåborg)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")] = None,
     accept: Annotated[str | None, Header()] = None,

@@ -38,6 +38,7 @@ from app.screening import Policy, Proposal, ProposalError, Screening, screen
 from app.services import policies
 from app.services.idempotency import Outcome
 from app.services.keys import Principal
+from app.services.search import folded_query, search_text
 
 AMENDABLE = (Status.screened, Status.returned)
 DECIDED = (Status.approved, Status.rejected, Status.returned)
@@ -194,6 +195,7 @@ def _dump(proposal: Proposal) -> dict[str, Any]:
 def _columns(proposal: Proposal, result: Screening) -> dict[str, Any]:
     return {
         "kind": proposal.kind.value, "title": proposal.title, "department": proposal.department,
+        "search_text": search_text(proposal.title, proposal.external_ref),
         "external_ref": proposal.external_ref, "start_date": proposal.start_date, "end_date": proposal.end_date,
         "focus_area": result.focus_area.effective[0] if result.focus_area.effective else None,
         "recommendation": result.recommendation.value, "score": result.score,
@@ -491,9 +493,13 @@ def _query(principal: Principal, f: Filters):
     if f.start_to is not None:
         query = query.where(ProposalRecord.start_date <= f.start_to)
     if f.q:
-        pattern = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(ProposalRecord.title).like(pattern, escape="\\"),
-                                func.lower(ProposalRecord.external_ref).like(pattern, escape="\\")))
+        folded = folded_query(f.q)
+        if folded:  # letters and digits, without regard to case or accents, in the title or external_ref
+            query = query.where(ProposalRecord.search_text.like(f"%{folded}%"))
+        else:  # only punctuation (q=-): matched as given
+            pattern = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(func.lower(ProposalRecord.title).like(pattern, escape="\\"),
+                                    func.lower(ProposalRecord.external_ref).like(pattern, escape="\\")))
     return query.order_by(ProposalRecord.created_at.desc(), ProposalRecord.id.desc())
 
 

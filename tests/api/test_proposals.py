@@ -274,8 +274,29 @@ def test_filters(client, submitter, officer):
     assert get(start_from="2027-03-02", start_to="2027-03-03") == ["Förslag 02", "Förslag 01"]
     assert get(q="förslag 04") == ["Förslag 04"]
     assert get(q="ref-03") == ["Förslag 03"]
+    assert get(q="FORSLAG 05") == ["Förslag 05"]  # without regard to case or accents
     assert get(department="kulturforvaltningen") == []
     assert len(get(recommendation="approve_with_conditions", focus_area="regional_arctic", status="screened")) == 6
+
+
+def test_the_text_filter_ignores_case_and_accents_as_place_names_do(client, submitter, officer):
+    for title, ref in (("Resa till Uleåborg", "DNR-2027/14"), ("Möte i Tromsø", None), ("Studiebesök i Bologna", None)):
+        assert client.post("/v1/proposals", json=proposal(title=title, external_ref=ref),
+                           headers=submitter).status_code == 201
+    get = lambda q: [i["title"] for i in client.get("/v1/proposals", params={"q": q}, headers=officer).json()["items"]]  # noqa: E731
+    assert get("uleaborg") == ["Resa till Uleåborg"]
+    assert get("TROMSO") == ["Möte i Tromsø"]
+    assert get("tromsö") == ["Möte i Tromsø"]
+    assert get("studiebesok i") == ["Studiebesök i Bologna"]
+    assert get("dnr 2027/14") == ["Resa till Uleåborg"]
+    assert get("2027-14") == ["Resa till Uleåborg"]
+    assert get("uleaborg dnr") == []  # never across the title and the reference
+    # an amended title is found by its new words
+    pid = client.get("/v1/proposals", params={"q": "bologna"}, headers=officer).json()["items"][0]["id"]
+    assert client.patch(f"/v1/proposals/{pid}", json={"title": "Studiebesök i Århus"},
+                        headers=submitter).status_code == 200
+    assert get("arhus") == ["Studiebesök i Århus"]
+    assert get("bologna") == []
 
 
 def test_limit_is_bounded_and_cursor_checked(client, officer):
