@@ -24,8 +24,7 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('search_text', sqlmodel.sql.sqltypes.AutoString(length=420), nullable=False,
-                                      server_default=''))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
     # the proposals stored so far: fold their titles and references
     proposal = sa.table('proposal', sa.column('id', sa.String), sa.column('title', sa.String),
                         sa.column('external_ref', sa.String), sa.column('search_text', sa.String))

@@ -51,7 +51,7 @@ class ProposalRecord(SQLModel, table=True):
     title: str = Field(max_length=200)
     # title and external_ref folded as place names are (lower case, no accents, words split on anything else), for
     # the list's text filter: q=uleaborg finds "Uleåborg"
-    search_text: str = Field(default="", max_length=420)
+    search_text: str = Field(default="", sa_column=Column(SAText, nullable=False))  # folding can lengthen (ß, ﬃ)
     department: str = Field(max_length=64, index=True)
     status: str = Field(default=Status.screened, max_length=20, index=True)
     focus_area: str | None = Field(default=None, max_length=20, index=True)

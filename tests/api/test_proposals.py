@@ -299,6 +299,14 @@ def test_the_text_filter_ignores_case_and_accents_as_place_names_do(client, subm
     assert get("bologna") == []
 
 
+def test_a_title_that_folds_longer_is_stored_and_found(client, submitter, officer):
+    title, ref = "Straße " + "ß" * 193, "ﬃ" * 200  # both at their 200-character limit; folded: 393 and 600
+    assert client.post("/v1/proposals", json=proposal(title=title, external_ref=ref), headers=submitter).status_code == 201
+    found = client.get("/v1/proposals", params={"q": "strasse ssss"}, headers=officer).json()["items"]
+    assert [i["title"] for i in found] == [title]
+    assert len(client.get("/v1/proposals", params={"q": "ffiffi"}, headers=officer).json()["items"]) == 1
+
+
 def test_limit_is_bounded_and_cursor_checked(client, officer):
     r = client.get("/v1/proposals", params={"limit": 201}, headers=officer)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "limit"
