@@ -51,13 +51,17 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal:
     try:
-        return keys.authenticate(session, request.headers.get("authorization"))
+        principal = keys.authenticate(session, request.headers.get("authorization"))
     finally:
         # The lookup's connection goes back to the pool before this thread is given back. The route runs in another
         # thread of the same bounded pool: a request holding a connection while it waits for that thread deadlocks a
         # burst of more requests than connections (every thread waiting for a connection, every connection held by
         # a request waiting for a thread). tests/api/test_load.py.
         session.rollback()
+    query_error = getattr(request.state, "query_error", None)  # an unknown query parameter (app.routing)
+    if query_error is not None:
+        raise query_error
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

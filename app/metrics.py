@@ -25,7 +25,8 @@ BUILD.labels(__version__, ENGINE_VERSION).set(1)
 
 __all__ = ["CONTENT_TYPE_LATEST", "SCREENINGS", "Metrics", "exposition"]
 
-UNMATCHED = "(unmatched)"  # a path no route serves: one label, not one per path a client tried
+UNMATCHED = "(unmatched)"  # no route answered (a path none serves, a body refused before routing): one label
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other is OTHER
 
 
 def exposition() -> bytes:
@@ -57,6 +58,6 @@ class Metrics:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
             REQUESTS.labels(method, template, str(status)).inc()
             LATENCY.labels(method, template).observe(time.perf_counter() - start)

@@ -51,12 +51,19 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def _authenticates(dependant: Dependant) -> bool:
+    from app.deps import get_principal
+
+    return dependant.call is get_principal or any(_authenticates(sub) for sub in dependant.dependencies)
+
+
 class JsonBodyRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = self._json_body_handler()
         if not self.path.startswith("/v1/"):
             return handler
         known = sorted(_query_names(self.dependant))
+        after_auth = _authenticates(self.dependant)
 
         async def strict_query(request: Request) -> Response:
             # a misspelt or guessed parameter (?from= for ?start_from=) would otherwise be dropped without a word,
@@ -64,10 +71,13 @@ class JsonBodyRoute(APIRoute):
             unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in known]
             if unknown:
                 takes = f"this operation takes {', '.join(known)}" if known else "this operation takes none"
-                raise Unprocessable(f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
-                                    f"{', '.join(unknown)}; {takes}",
-                                    errors=[{"field": name, "message": "unknown query parameter",
-                                             "type": "extra_forbidden"} for name in unknown])
+                error = Unprocessable(f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+                                      f"{', '.join(unknown)}; {takes}",
+                                      errors=[{"field": name, "message": "unknown query parameter",
+                                               "type": "extra_forbidden"} for name in unknown])
+                if not after_auth:
+                    raise error
+                request.state.query_error = error  # raised once the key is known: 401 comes first
             return await handler(request)
 
         return strict_query
@@ -121,7 +131,7 @@ def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
                 try:
                     q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
-                    q = 0.0
+                    pass  # an unreadable weight is ignored: the range counts as q=1
         ranges.append((media.lower(), q))
     best, best_q = None, 0.0
     for media in offered:

