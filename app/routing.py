@@ -7,6 +7,7 @@ non-object body, or with a bare 400 of another type.) An API operation refuses a
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -129,9 +130,11 @@ def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    q = min(max(float(value), 0.0), 1.0)
+                    weight = float(value)
                 except ValueError:
-                    pass  # an unreadable weight is ignored: the range counts as q=1
+                    continue  # an unreadable weight is ignored: the range counts as q=1
+                if math.isfinite(weight):
+                    q = min(max(weight, 0.0), 1.0)
         ranges.append((media.lower(), q))
     best, best_q = None, 0.0
     for media in offered:

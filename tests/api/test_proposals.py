@@ -361,6 +361,7 @@ def test_a_cursor_continues_only_the_listing_it_came_from(client, submitter, off
     ("*/*", False),
     ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),  # a browser
     ("text/csv;q=abc", True),  # an unreadable weight is ignored
+    ("text/csv;q=nan, application/json;q=0.5", True),
     (None, False),
 ])
 def test_the_list_is_sent_in_the_media_type_accept_prefers(client, submitter, officer, accept, csv_wanted):
