@@ -22,14 +22,16 @@ _APOSTROPHES = re.compile(r"['’´`]")
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 
 
+def strip_accents(text: str) -> str:
+    """Lower case without accents, letters of every script kept: 'Tromsø' -> 'tromso', 'Straße' -> 'strasse'."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """Case- and accent-insensitive form of a name: 'Tromsö' == 'Tromsø' == 'tromso'."""
-    if name.isascii():  # most names: nothing to fold but the case
-        text = name.lower()
-    else:
-        text = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = name.lower() if name.isascii() else strip_accents(name)  # most names: nothing to fold but the case
     text = _APOSTROPHES.sub("", text)
     return _SEPARATORS.sub(" ", text).strip()
 

@@ -4,9 +4,8 @@ so `q=uleaborg` finds "Uleåborg" and `q=LULEA` finds "Luleå"; letters of every
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from app.screening.places import _LETTERS
+from app.screening.places import strip_accents
 
 _NOT_WORD = re.compile(r"[\W_]+")
 # cannot occur in folded text (words and single spaces): no match spans the title and the reference
@@ -15,9 +14,7 @@ SEPARATOR = " | "
 
 def fold(text: str) -> str:
     """Lower case, no accents (ø, æ, ß as place names fold them), words joined by single spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NOT_WORD.sub(" ", text.replace("'", "").replace("\u2019", "")).strip()
+    return _NOT_WORD.sub(" ", strip_accents(text).replace("'", "").replace("\u2019", "")).strip()
 
 
 def search_text(title: str, external_ref: str | None) -> str:

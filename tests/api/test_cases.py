@@ -160,20 +160,23 @@ def test_rescreen_all_after_activation_reports_what_changed(client, submitter, o
     assert len(client.get(f"/v1/proposals/{decided}/screenings", headers=officer).json()) == 1
 
 
-def _store_an_old_body(client, pid):
-    """A body stored under earlier input rules: 'UK' was accepted as a country before ISO 3166 codes were checked."""
+def _store_body(client, pid, change):
+    """Rewrite a proposal's stored body with `change(body) -> body`, as earlier input rules might have stored it."""
     from sqlmodel import Session
 
     from app.models import ProposalRecord
 
     with Session(client.app.state.engine) as s:
         record = s.get(ProposalRecord, pid)
-        body = dict(record.body)
-        body["travel"] = {**body["travel"], "legs": [{**body["travel"]["legs"][0],
-                                                      "to": {"lat": 51.47, "lon": -0.45, "country": "UK"}}]}
-        record.body = body
+        record.body = change(dict(record.body))
         s.add(record)
         s.commit()
+
+
+def _store_an_old_body(client, pid):
+    """A body stored under earlier input rules: 'UK' was accepted as a country before ISO 3166 codes were checked."""
+    _store_body(client, pid, lambda body: {**body, "travel": {**body["travel"], "legs": [
+        {**body["travel"]["legs"][0], "to": {"lat": 51.47, "lon": -0.45, "country": "UK"}}]}})
 
 
 def test_a_stored_body_that_no_longer_validates_is_reported_not_a_server_error(client, submitter, officer, admin):
@@ -224,16 +227,8 @@ def test_rescreen_all_reports_a_chunk_that_other_writers_kept_changing_and_goes_
 
 
 def test_amending_drops_a_stored_key_that_todays_proposal_no_longer_has(client, submitter, officer):
-    from sqlmodel import Session
-
-    from app.models import ProposalRecord
-
     pid, _ = _create(client, submitter, title="Gammal")
-    with Session(client.app.state.engine) as s:
-        record = s.get(ProposalRecord, pid)
-        record.body = {**record.body, "retired_field": "kept by an earlier version"}
-        s.add(record)
-        s.commit()
+    _store_body(client, pid, lambda body: {**body, "retired_field": "kept by an earlier version"})
     assert client.post(f"/v1/proposals/{pid}/rescreen", headers=officer).status_code == 422
     amended = client.patch(f"/v1/proposals/{pid}", json={"title": "Ny titel"}, headers=submitter)
     assert amended.status_code == 200
