@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.errors import Forbidden
-from app.models import Role
+from app.errors import Forbidden, Unprocessable
+from app.models import Role, Status
+from app.screening.policy import FocusArea
+from app.screening.proposal import NO_NUL, IsoDate, Kind
+from app.screening.result import Recommendation
 from app.services import keys
+from app.services.filters import Filters
 from app.services.keys import Principal
 from app.settings import Settings
 
@@ -116,3 +120,28 @@ RequestIdDep = Annotated[str | None, Depends(request_id)]
 IdempotencyKey = Annotated[str | None, Header(description="retry safely: the same key and body give the same answer "
                                                           "(a replay of a new API key does not show the key again)",
                                               max_length=255)]
+
+
+async def aggregate_filters(
+    year: Annotated[int | None, Query(ge=1900, le=2200, description="of start_date; a proposal without dates counts "
+                                                                   "in the year it was created")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="start_date on or after (YYYY-MM-DD)")] = None,
+    to: Annotated[IsoDate | None, Query(description="start_date on or before (YYYY-MM-DD)")] = None,
+    department: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    kind: Kind | None = None,
+    focus_area: FocusArea | None = None,
+    status: Status | None = None,
+    recommendation: Annotated[Recommendation | None, Query(description="the current screening's")] = None,
+) -> Filters:
+    """The filters of every stats and report endpoint (SPEC §8): they select what GET /v1/proposals selects."""
+    if from_ is not None and to is not None and to < from_:
+        raise Unprocessable(f"to ({to}) is before from ({from_})",
+                            errors=[{"field": "to", "message": "must be on or after from", "type": "date_range"}])
+    return Filters(year=year, start_from=from_, start_to=to, department=department,
+                   kind=kind.value if kind else None, focus_area=focus_area.value if focus_area else None,
+                   status=status.value if status else None,
+                   recommendation=recommendation.value if recommendation else None)
+
+
+AggregateFilters = Annotated[Filters, Depends(aggregate_filters)]
+IfNoneMatch = Annotated[str | None, Header(description="an ETag of an earlier answer: 304 when it is unchanged")]

@@ -6,6 +6,7 @@ non-object body, or with a bare 400 of another type.) An API operation refuses a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable, Coroutine
@@ -147,3 +148,21 @@ def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
         if fit >= 0 and q > best_q:
             best, best_q = media, q
     return best
+
+
+def entity_tag(body: bytes) -> str:
+    """A strong validator of an answer's bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+
+
+def conditional(body: bytes, media_type: str, if_none_match: str | None,
+                headers: dict[str, str] | None = None) -> Response:
+    """The answer with its ETag, or 304 Not Modified when If-None-Match names it (RFC 9110 §13.1.2: weak
+    comparison, `*` matches any)."""
+    tag = entity_tag(body)
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache", **(headers or {})}
+    if if_none_match:
+        given = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        if "*" in given or tag in given:
+            return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)

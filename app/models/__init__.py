@@ -2,10 +2,11 @@
 
 from app.models.audit import AuditEvent
 from app.models.client import ApiKey, Client, Role
+from app.models.facts import ProposalLeg, ProposalTag
 from app.models.idempotency import IdempotencyRecord
 from app.models.policy import PolicyRecord
 from app.models.proposal import ProposalRecord, Status
 from app.models.screening import ScreeningRecord
 
-__all__ = ["ApiKey", "AuditEvent", "Client", "IdempotencyRecord", "PolicyRecord", "ProposalRecord", "Role",
-           "ScreeningRecord", "Status"]
+__all__ = ["ApiKey", "AuditEvent", "Client", "IdempotencyRecord", "PolicyRecord", "ProposalLeg", "ProposalRecord",
+           "ProposalTag", "Role", "ScreeningRecord", "Status"]

@@ -61,6 +61,16 @@ class ProposalRecord(SQLModel, table=True):
     recommendation: str = Field(max_length=30, index=True)
     score: float
     co2e_kg: float | None = None
+    # what the aggregates of SPEC §8 read, from the current screening (app.services.facts)
+    co2e_kg_without_rf: float | None = None
+    travellers: int | None = None
+    digital_saving_kg: float | None = Field(default=None, description="trip CO2e minus the digital meeting's")
+    mode_shift_saving_kg: float = Field(default=0.0, description="over legs with a mode-shift condition")
+    goals: str = Field(default="", max_length=40, description="motivated goals, comma-separated: 5,8")
+    policy_version: str = Field(default="", max_length=100)
+    period_year: int = Field(default=0, index=True, description="of start_date, else of created_at")
+    period_month: str = Field(default="", max_length=7, index=True, description="YYYY-MM, as period_year")
+    departs: bool | None = Field(default=None, description="the decision departs from the recommendation")
     screening_id: str | None = Field(default=None, max_length=36)
     revision: int = Field(default=1)
     decision: str | None = Field(default=None, max_length=20)

@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
-from app.models.base import iso, utcnow
+from app.models.base import as_utc, iso, utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
 from app.screening import Policy
 from app.screening.rules import substantive
-from app.services import policies
+from app.services import facts, policies
 from app.services.idempotency import Outcome
 from app.services.keys import Principal
 from app.services.proposals import (
@@ -72,7 +72,7 @@ def decide(session: Session, principal: Principal, proposal_id: str, body: Decis
     now = utcnow()
     previous = record.status
     _bump(session, record, status=body.decision.value, decision=body.decision.value, decision_reason=body.reason,
-          decided_by=principal.name, decided_at=now)
+          decided_by=principal.name, decided_at=now, departs=departing)
     session.add(_audit(principal, request_id, "proposal.decided", record.id, decision=body.decision.value,
                        reason=body.reason, recommendation=record.recommendation, departs=departing,
                        status_before=previous, status_after=body.decision.value))
@@ -119,8 +119,12 @@ def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, acto
     result = run_screen(proposal, policy)
     before, score_before = record.recommendation, record.score
     screening = _screening_row(record, record.body, result, "rescreen", revision=record.revision + 1)
+    new_facts = facts.facts(record.id, result, proposal.start_date, as_utc(record.created_at))
     _guarded_update(session, record, recommendation=result.recommendation.value, score=result.score,
-                    co2e_kg=result.climate.co2e_kg if result.climate else None, screening_id=screening.id)
+                    screening_id=screening.id,
+                    focus_area=result.focus_area.effective[0] if result.focus_area.effective else None,
+                    **new_facts.columns)
+    facts.replace_rows(session.connection(), record.id, new_facts)
     session.add(screening)
     name = actor if isinstance(actor, str) else actor.name
     session.add(AuditEvent(actor=name, client_id=None if isinstance(actor, str) else actor.client_id,

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from app.db import RawJson
 from app.errors import (
@@ -35,10 +35,13 @@ from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import as_utc, iso, new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
+from app.services import facts as proposal_facts
 from app.services import policies
+from app.services.export import csv_cell
+from app.services.filters import Filters, conditions
 from app.services.idempotency import Outcome
 from app.services.keys import Principal
-from app.services.search import folded_query, search_text
+from app.services.search import search_text
 
 AMENDABLE = (Status.screened, Status.returned)
 DECIDED = (Status.approved, Status.rejected, Status.returned)
@@ -192,8 +195,9 @@ def _dump(proposal: Proposal) -> dict[str, Any]:
     return proposal.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _columns(proposal: Proposal, result: Screening) -> dict[str, Any]:
+def _columns(proposal: Proposal, result: Screening, facts: proposal_facts.Facts) -> dict[str, Any]:
     return {
+        **facts.columns,
         "kind": proposal.kind.value, "title": proposal.title, "department": proposal.department,
         "search_text": search_text(proposal.title, proposal.external_ref),
         "external_ref": proposal.external_ref, "start_date": proposal.start_date, "end_date": proposal.end_date,
@@ -275,6 +279,7 @@ class Prepared:
     screening: dict[str, Any]
     audits: list[dict[str, Any]]
     result: Screening
+    facts: proposal_facts.Facts
 
     @property
     def record(self) -> ProposalRecord:
@@ -296,9 +301,10 @@ def _prepare(session: Session, principal: Principal, proposal: Proposal, policy:
     body = _dump(proposal)
     now = utcnow()
     proposal_id, screening_id = new_id(), new_id()
+    facts = proposal_facts.facts(proposal_id, result, proposal.start_date, now)
     row = {"id": proposal_id, "client_id": principal.client_id, "submitted_by": principal.name, "body": body,
            "status": Status.screened.value, "screening_id": screening_id, "revision": 1, "created_at": now,
-           "updated_at": now, **_columns(proposal, result)}
+           "updated_at": now, **_columns(proposal, result, facts)}
     screening = {"id": screening_id, "proposal_id": proposal_id, "revision": 1, "reason": "created",
                  "policy_version": result.policy_version, "policy_hash": result.policy_hash,
                  "engine_version": result.engine_version, "recommendation": result.recommendation.value,
@@ -309,7 +315,7 @@ def _prepare(session: Session, principal: Principal, proposal: Proposal, policy:
         _audit_row(principal, request_id, "proposal.screened", proposal_id, now, screening_id=screening_id,
                    recommendation=result.recommendation.value, score=result.score, policy_version=result.policy_version),
     ]
-    return Prepared(row, screening, audits, result)
+    return Prepared(row, screening, audits, result, facts)
 
 
 _INSERT_PROPOSAL = insert(ProposalRecord.__table__)  # built once: the statement's cache key is computed once
@@ -328,6 +334,7 @@ def _write(session: Session, prepared: list[Prepared]) -> None:
         conn.execute(_INSERT_PROPOSAL, [p.proposal for p in prepared])
         conn.execute(_INSERT_SCREENING, [p.screening for p in prepared])
     conn.execute(_INSERT_AUDIT, [a for p in prepared for a in p.audits])
+    proposal_facts.insert_rows(conn, [p.facts for p in prepared])
 
 
 def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:
@@ -445,8 +452,10 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     body = _dump(proposal)
     changed = sorted(k for k in set(body) | set(record.body) if body.get(k) != record.body.get(k))
     screening = _screening_row(record, body, result, "amended", revision=record.revision + 1)
-    _bump(session, record, body=body, status=Status.screened.value, screening_id=screening.id,
-          **_columns(proposal, result))  # 412 if a decision or another amendment came first
+    facts = proposal_facts.facts(record.id, result, proposal.start_date, as_utc(record.created_at))
+    _bump(session, record, body=body, status=Status.screened.value, screening_id=screening.id, departs=None,
+          **_columns(proposal, result, facts))  # 412 if a decision or another amendment came first
+    proposal_facts.replace_rows(session.connection(), record.id, facts)
     session.add(screening)
     session.add(_audit(principal, request_id, "proposal.amended", record.id, changed=changed, revision=record.revision))
     session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,
@@ -459,48 +468,11 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
 # -- listing -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    kind: str | None = None
-    department: str | None = None
-    status: str | None = None
-    recommendation: str | None = None
-    focus_area: str | None = None
-    start_from: dt.date | None = None
-    start_to: dt.date | None = None
-    q: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        """A short digest of the filters: a cursor carries it, so it continues only the listing it came from."""
-        values = [None if getattr(self, k) is None else str(getattr(self, k)) for k in self.__slots__]
-        return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:12]
-
-
 def _query(principal: Principal, f: Filters):
     if principal.role == Role.viewer:
         raise Forbidden("a viewer key reads reference data and aggregates, not proposals")
-    query = select(ProposalRecord)
-    if principal.role == Role.submitter:
-        query = query.where(ProposalRecord.department == principal.department)
-    for column, value in ((ProposalRecord.kind, f.kind), (ProposalRecord.department, f.department),
-                          (ProposalRecord.status, f.status), (ProposalRecord.recommendation, f.recommendation),
-                          (ProposalRecord.focus_area, f.focus_area)):
-        if value is not None:
-            query = query.where(column == value)
-    if f.start_from is not None:
-        query = query.where(ProposalRecord.start_date >= f.start_from)
-    if f.start_to is not None:
-        query = query.where(ProposalRecord.start_date <= f.start_to)
-    if f.q:
-        folded = folded_query(f.q)
-        if folded:  # letters and digits, without regard to case or accents, in the title or external_ref
-            query = query.where(ProposalRecord.search_text.like(f"%{folded}%"))
-        else:  # only punctuation (q=-): matched as given
-            pattern = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(or_(func.lower(ProposalRecord.title).like(pattern, escape="\\"),
-                                    func.lower(ProposalRecord.external_ref).like(pattern, escape="\\")))
-    return query.order_by(ProposalRecord.created_at.desc(), ProposalRecord.id.desc())
+    return select(ProposalRecord).where(*conditions(principal, f)).order_by(ProposalRecord.created_at.desc(),
+                                                                          ProposalRecord.id.desc())
 
 
 def _cursor(record: ProposalRecord, filters: Filters) -> str:
@@ -548,15 +520,6 @@ def page(session: Session, principal: Principal, filters: Filters, limit: int, c
 
 
 CSV_COLUMNS = list(ProposalListItem.model_fields)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500,
              after: str | None = None) -> Iterator[str]:
     """Every matching proposal as CSV (after the cursor `after`, when given), fetched and sent in chunks."""
