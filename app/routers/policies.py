@@ -65,7 +65,7 @@ def _revision_examples() -> tuple[dict[str, Any], dict[str, Any]]:
     """A realistic upload: the plan's policy as a new revision whose mode-shift limit for train and bus is 600 km
     (JSON), and the same revision as the TOML file an administrator keeps."""
     toml_text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-    version = 'version = "lulea-2019-2023-rev-2021-12-03"'
+    version = 'version = "lulea-2019-2023-rev-2021-12-03.2"'
     revised = toml_text.replace(version, 'version = "lulea-2019-2023-rev-2027-01-15"', 1)
     data = tomllib.loads(revised)
     data["travel"]["mode_shift_max_km"] = 600

@@ -273,6 +273,24 @@ class Digital(_Model):
     default_hours_per_day: Annotated[float, Field(gt=0, le=24)]
 
 
+class Reporting(_Model):
+    """What the climate report (SPEC §8) measures against: a baseline year, the target year of climate neutrality
+    (a straight line from the baseline year's figure to zero) and where flights split short from long."""
+
+    baseline_year: Annotated[int, Field(ge=1990, le=2100, strict=True)]
+    baseline_year_source: str
+    target_year: Annotated[int, Field(ge=1990, le=2200, strict=True)]
+    target_year_source: str
+    flight_split_km: Annotated[float, Field(gt=0)]
+    flight_split_source: str
+
+    @model_validator(mode="after")
+    def _target_after_baseline(self) -> Reporting:
+        if self.target_year <= self.baseline_year:
+            raise FieldProblems([(("target_year",), "must be after baseline_year")])
+        return self
+
+
 REQUIRED_FACTORS: dict[str, set[str]] = {
     "flight": {"short-haul-economy", "short-haul-business", "long-haul-economy", "long-haul-business"},
     "train": {"electric-nordic", "electric-europe"},
@@ -312,6 +330,7 @@ class Policy(_Model):
     corridors: list[Corridor]
     factors: list[Factor]
     digital: Digital
+    reporting: Reporting | None = None  # policies stored before the climate report have none
 
     _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
 

@@ -268,3 +268,8 @@ def unit(measure: str) -> str:
     if measure.endswith("_kg"):
         return "kg CO2e"
     return "km" if measure == "passenger_km" else ""
+
+
+def grouped_by_year(session: Session, principal: Principal, filters: Filters) -> dict[int, dict[str, Any]]:
+    """Every measure per year (the climate report's trips turned digital and avoided kg)."""
+    return {int(k): v for k, v in _grouped(session, principal, filters, "year").items()}
