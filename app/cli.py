@@ -277,6 +277,34 @@ def cmd_rescreen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from app.services import demo
+
+    if args.n < 1 or args.n > 1_000_000:
+        raise InputError("--n is a number of proposals from 1 to 1,000,000")
+    engine = _database()
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        print(f"\rstoring demo proposals [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="",
+              file=sys.stderr, flush=True)
+
+    with Session(engine, expire_on_commit=False) as session:
+        report = demo.fill(session, args.n, seed=args.seed, progress=progress)
+    engine.dispose()
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Stored {report['stored']} demo proposals of {len(report['departments'])} departments; decided "
+          f"{report['decided']}, withdrew {report['withdrawn']}. Open /dashboard with a viewer key "
+          "(vagval keys create --role viewer --name ...).")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vagval", description="Vägval: sustainability screening of international work.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=lambda a: _key_command(a, "rotate"))
+
+    p = sub.add_parser("demo-data", help="fill the database with realistic demo proposals and decisions")
+    p.add_argument("--n", type=int, default=300, help="how many proposals (default 300)")
+    p.add_argument("--seed", type=int, default=2027, help="the random seed (the same seed, the same proposals)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_demo_data)
 
     p = sub.add_parser("rescreen", help="re-screen proposals under the active policy")
     p.add_argument("--all", action="store_true", help="every undecided (screened or returned) proposal")

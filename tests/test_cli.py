@@ -36,7 +36,7 @@ def test_screen_json_prints_exactly_one_object(name, recommendation, capsys):
     out = capsys.readouterr().out
     result = json.loads(out)  # one object, nothing else on stdout
     assert result["recommendation"] == recommendation
-    assert result["policy_version"] == "lulea-2019-2023-rev-2021-12-03"
+    assert result["policy_version"] == "lulea-2019-2023-rev-2021-12-03.2"
 
 
 @pytest.mark.parametrize(("lang", "words"), [("sv", ["Rekommendation", "Poängdelar", "Iakttagelser", "Klimat"]),

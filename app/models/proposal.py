@@ -168,7 +168,13 @@ class ProposalListItem(BaseModel):
     end_date: dt.date | None
     recommendation: str
     score: float
-    co2e_kg: float | None
+    co2e_kg: float | None = PydanticField(description="the current screening's travel CO2e, kg (RF and WTT included)")
+    co2e_kg_without_rf: float | None
+    goals: list[int] = PydanticField(description="the motivated goals (1-9) of the current screening")
+    decision: DecisionKind | None = PydanticField(description="the decision in force (none once a returned proposal "
+                                                              "is amended)")
+    decided_by: str | None
+    decided_at: dt.datetime | None
     submitted_by: str
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -40,6 +40,7 @@ from app.screening.policy import FocusArea
 from app.screening.proposal import NO_NUL, IsoDate, Kind
 from app.screening.result import Recommendation
 from app.services import idempotency, proposals
+from app.services.export import XLSX, xlsx_stream
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"], route_class=JsonBodyRoute)
 
@@ -121,9 +122,10 @@ def create_proposal_batch(
 
 @router.get("", response_model=ProposalPage,
             responses={**responses(401, 403, 406, 422, 503),
-                       200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                             "description": "A page of proposals (JSON), or every match as CSV when Accept prefers "
-                                            "text/csv"}},
+                       200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "A page of proposals (JSON), or every match as CSV or XLSX when Accept "
+                                            "prefers text/csv or the XLSX type"}},
             summary="List proposals (filters, cursor pagination, CSV)")
 def list_proposals(
     session: SessionDep, principal: Reader,
@@ -134,6 +136,9 @@ def list_proposals(
     focus_area: FocusArea | None = None,
     start_from: Annotated[IsoDate | None, Query(description="start_date on or after (YYYY-MM-DD)")] = None,
     start_to: Annotated[IsoDate | None, Query(description="start_date on or before (YYYY-MM-DD)")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200, description="of start_date; a proposal without dates counts "
+                                                                   "in the year it was created (as in the stats)")]
+    = None,
     q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL,
                                    description="text in the title or external_ref, without regard to case or accents "
                                                "(uleaborg finds Uleåborg)")] = None,
@@ -146,11 +151,16 @@ def list_proposals(
     does not apply), and cells that a spreadsheet would run as a formula are prefixed with an apostrophe. A cursor
     continues only the listing it came from: the same filters must be sent with it."""
     filters = proposals.Filters(kind=kind, department=department, status=status, recommendation=recommendation,
-                                focus_area=focus_area, start_from=start_from, start_to=start_to, q=q)
-    wanted = negotiate(accept, ("application/json", "text/csv"))
+                                focus_area=focus_area, start_from=start_from, start_to=start_to, q=q, year=year)
+    wanted = negotiate(accept, ("application/json", "text/csv", XLSX))
     if wanted is None:
-        raise NotAcceptable("this list is sent as application/json or text/csv, and Accept allows neither: "
-                            f"{accept[:200]}")
+        raise NotAcceptable(f"this list is sent as application/json or text/csv (or {XLSX}), and Accept allows "
+                            f"none: {accept[:200]}")
+    if wanted == XLSX:
+        items = proposals.export_items(session, principal, filters, after=cursor)  # refused before anything is sent
+        sheets = [("Proposals", proposals.CSV_COLUMNS, (proposals.export_row(i) for i in items))]
+        return StreamingResponse(xlsx_stream(sheets), media_type=XLSX,
+                                 headers={"Content-Disposition": 'attachment; filename="proposals.xlsx"'})
     if wanted == "text/csv":
         rows = proposals.csv_rows(session, principal, filters, after=cursor)
         first = next(rows)  # authorisation and filter errors surface before the stream starts

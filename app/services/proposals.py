@@ -499,11 +499,14 @@ def _after(query, cursor: str, filters: Filters):
 
 
 def _item(r: ProposalRecord) -> dict[str, Any]:
+    decided = r.decided_at is not None and r.status in DECIDED  # an amended, re-screened case is open again
     return ProposalListItem(
         id=r.id, external_ref=r.external_ref, kind=r.kind, title=r.title, department=r.department, status=r.status,
         focus_area=r.focus_area, start_date=r.start_date, end_date=r.end_date, recommendation=r.recommendation,
-        score=r.score, co2e_kg=r.co2e_kg, submitted_by=r.submitted_by, created_at=as_utc(r.created_at),
-        updated_at=as_utc(r.updated_at),
+        score=r.score, co2e_kg=r.co2e_kg, co2e_kg_without_rf=r.co2e_kg_without_rf,
+        goals=[int(g) for g in r.goals.split(",") if g], decision=r.decision if decided else None,
+        decided_by=r.decided_by if decided else None, decided_at=as_utc(r.decided_at) if decided else None,
+        submitted_by=r.submitted_by, created_at=as_utc(r.created_at), updated_at=as_utc(r.updated_at),
     ).model_dump(mode="json")
 
 
@@ -520,25 +523,51 @@ def page(session: Session, principal: Principal, filters: Filters, limit: int, c
 
 
 CSV_COLUMNS = list(ProposalListItem.model_fields)
-def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500,
-             after: str | None = None) -> Iterator[str]:
-    """Every matching proposal as CSV (after the cursor `after`, when given), fetched and sent in chunks."""
+def export_items(session: Session, principal: Principal, filters: Filters, chunk: int = 500,
+                 after: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every matching proposal as a list item (after the cursor `after`, when given), fetched in chunks. A bad cursor
+    or a viewer key is refused when the iterator is made, before anything is sent."""
     query = _query(principal, filters)
     if after:
-        query = _after(query, after, filters)  # a bad cursor is refused before the first line is sent
+        query = _after(query, after, filters)
+
+    def items() -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            rows = session.exec((_after(query, cursor, filters) if cursor else query).limit(chunk)).all()
+            if not rows:
+                return
+            yield from (_item(r) for r in rows)
+            cursor = _cursor(rows[-1], filters)
+
+    return items()
+
+
+def export_row(item: dict[str, Any]) -> list[Any]:
+    return [";".join(str(g) for g in v) if isinstance(v, list) else v for v in (item[c] for c in CSV_COLUMNS)]
+
+
+def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: int = 500,
+             after: str | None = None) -> Iterator[str]:
+    """Every matching proposal as CSV, sent in chunks; the goals of a row are joined by ';'."""
+    items = export_items(session, principal, filters, chunk, after)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
-    cursor = None
-    while True:
-        rows = session.exec((_after(query, cursor, filters) if cursor else query).limit(chunk)).all()
-        if not rows:
-            return
-        buffer.seek(0)
-        buffer.truncate()
-        for r in rows:
-            item = _item(r)
-            writer.writerow([csv_cell(item[c]) for c in CSV_COLUMNS])
-        yield buffer.getvalue()
-        cursor = _cursor(rows[-1], filters)
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == chunk:
+            yield _csv_chunk(writer, buffer, batch)
+            batch = []
+    if batch:
+        yield _csv_chunk(writer, buffer, batch)
+
+
+def _csv_chunk(writer: Any, buffer: io.StringIO, items: list[dict[str, Any]]) -> str:
+    buffer.seek(0)
+    buffer.truncate()
+    for item in items:
+        writer.writerow([csv_cell(v) for v in export_row(item)])
+    return buffer.getvalue()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.screening import default_policy
+from app.services.export import XLSX
 from tests.api.conftest import proposal
 
 ROLES = ["anonymous", "submitter", "other_submitter", "officer", "viewer", "admin"]
@@ -74,9 +75,15 @@ OPERATIONS: dict[str, Call] = {
     "GET /v1/policies": lambda c, w, h: c.get("/v1/policies", headers=h),
     "GET /v1/policies/active": lambda c, w, h: c.get("/v1/policies/active", headers=h),
     "POST /v1/policies": lambda c, w, h: c.post("/v1/policies", json=_policy_body(), headers=h),
-    "GET /v1/policies/{version}": lambda c, w, h: c.get("/v1/policies/lulea-2019-2023-rev-2021-12-03", headers=h),
+    "GET /v1/policies/{version}": lambda c, w, h: c.get("/v1/policies/lulea-2019-2023-rev-2021-12-03.2", headers=h),
     "POST /v1/policies/{version}/activate": lambda c, w, h: c.post(
-        "/v1/policies/lulea-2019-2023-rev-2021-12-03/activate", headers=h),
+        "/v1/policies/lulea-2019-2023-rev-2021-12-03.2/activate", headers=h),
+    "GET /v1/proposals (XLSX)": lambda c, w, h: c.get("/v1/proposals", headers={**h, "Accept": XLSX}),
+    "GET /v1/stats/summary": lambda c, w, h: c.get("/v1/stats/summary", headers=h),
+    "GET /v1/stats/by/{dimension}": lambda c, w, h: c.get("/v1/stats/by/department", headers=h),
+    "GET /v1/stats/decisions": lambda c, w, h: c.get("/v1/stats/decisions", headers=h),
+    "GET /v1/reports/activity-plan": lambda c, w, h: c.get("/v1/reports/activity-plan", headers=h),
+    "GET /v1/reports/climate": lambda c, w, h: c.get("/v1/reports/climate", headers=h),
     "GET /healthz": lambda c, w, h: c.get("/healthz", headers=h),
     "GET /readyz": lambda c, w, h: c.get("/readyz", headers=h),
     "GET /metrics": lambda c, w, h: c.get("/metrics", headers=h),
@@ -112,6 +119,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /v1/policies":                    (401, 403, 403, 403, 403, 201),
     "GET /v1/policies/{version}":           (401, 200, 200, 200, 200, 200),
     "POST /v1/policies/{version}/activate": (401, 403, 403, 403, 403, 200),
+    "GET /v1/proposals (XLSX)":             (401, 200, 200, 200, 403, 200),
+    "GET /v1/stats/summary":                (401, 200, 200, 200, 200, 200),
+    "GET /v1/stats/by/{dimension}":         (401, 200, 200, 200, 200, 200),
+    "GET /v1/stats/decisions":              (401, 200, 200, 200, 200, 200),
+    "GET /v1/reports/activity-plan":        (401, 200, 200, 200, 200, 200),
+    "GET /v1/reports/climate":              (401, 200, 200, 200, 200, 200),
     "GET /healthz":                         (200, 200, 200, 200, 200, 200),
     "GET /readyz":                          (200, 200, 200, 200, 200, 200),
     "GET /metrics":                         (200, 200, 200, 200, 200, 200),
@@ -122,7 +135,7 @@ def test_the_matrix_covers_every_operation_of_the_api(client):
     spec = client.get("/openapi.json").json()
     documented = {f"{m.upper()} {p}".replace("{proposal_id}", "{id}").replace("{key_id}", "{id}")
                   for p, ops in spec["paths"].items() for m in ops}
-    covered = {name.removesuffix(" (CSV)") for name in EXPECTED}
+    covered = {name.removesuffix(" (CSV)").removesuffix(" (XLSX)") for name in EXPECTED}
     assert documented == covered
 
 

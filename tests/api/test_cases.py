@@ -129,7 +129,7 @@ def test_concurrent_decisions_exactly_one_wins(client, submitter, officer):
 def test_rescreen_one_records_both_results(client, submitter, officer, admin):
     pid, _ = _create(client, submitter)
     policy = client.get("/v1/emission-factors", headers=admin).json()
-    assert policy["policy_version"] == "lulea-2019-2023-rev-2021-12-03"
+    assert policy["policy_version"] == "lulea-2019-2023-rev-2021-12-03.2"
     r = client.post(f"/v1/proposals/{pid}/rescreen", headers=officer)
     assert r.status_code == 200
     assert r.json()["previous_screening"]["recommendation"] == "approve_with_conditions"

@@ -7,7 +7,7 @@ import copy
 from app.screening import default_policy
 from tests.api.conftest import proposal
 
-DEFAULT = "lulea-2019-2023-rev-2021-12-03"
+DEFAULT = "lulea-2019-2023-rev-2021-12-03.2"
 
 
 def _policy(version: str = "lulea-test-2027", **travel) -> dict:
@@ -104,7 +104,7 @@ def test_every_request_body_has_an_example_and_the_policy_examples_are_accepted(
 def test_the_active_policy_can_be_read_changed_and_uploaded_as_a_new_version(client, admin, viewer):
     active = client.get("/v1/policies/active", headers=viewer).json()
     content = active["content"]
-    assert content["policy"]["version"] == active["version"] == "lulea-2019-2023-rev-2021-12-03"
+    assert content["policy"]["version"] == active["version"] == "lulea-2019-2023-rev-2021-12-03.2"
     assert client.get(f"/v1/policies/{active['version']}", headers=viewer).json()["content"] == content
     assert "content" not in client.get("/v1/policies", headers=viewer).json()[0]  # the list stays light
     content["policy"]["version"] = "lulea-2019-2023-rev-2027-02-01"

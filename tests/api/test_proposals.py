@@ -25,7 +25,7 @@ def test_create_stores_and_screens_with_location_and_etag(client, submitter):
     assert body["external_ref"] == "RESA-2027-0042"
     assert body["submitted_by"].startswith("submitter-kommunstaben")
     assert body["screening"]["recommendation"] == "approve_with_conditions"
-    assert body["screening"]["policy_version"] == "lulea-2019-2023-rev-2021-12-03"
+    assert body["screening"]["policy_version"] == "lulea-2019-2023-rev-2021-12-03.2"
     assert [c["code"] for c in body["screening"]["conditions"]] == ["CLIMATE_MODE_SHIFT"]
     assert body["travel"]["legs"][0]["from"] == "LLA"
     got = client.get(f"/v1/proposals/{body['id']}", headers=submitter)

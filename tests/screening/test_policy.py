@@ -17,7 +17,7 @@ RAW = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
 
 def test_default_policy_identity():
     p = default_policy()
-    assert p.version == "lulea-2019-2023-rev-2021-12-03"
+    assert p.version == "lulea-2019-2023-rev-2021-12-03.2"
     assert p.content_hash.startswith("sha256:")
 
 
