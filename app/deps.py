@@ -136,7 +136,7 @@ async def aggregate_filters(
     """The filters of every stats and report endpoint (SPEC §8): they select what GET /v1/proposals selects."""
     if from_ is not None and to is not None and to < from_:
         raise Unprocessable(f"to ({to}) is before from ({from_})",
-                            errors=[{"field": "to", "message": "must be on or after from", "type": "date_range"}])
+                            errors=[{"field": "to", "message": "must be on or after from", "type": "range_order"}])
     return Filters(year=year, start_from=from_, start_to=to, department=department,
                    kind=kind.value if kind else None, focus_area=focus_area.value if focus_area else None,
                    status=status.value if status else None,

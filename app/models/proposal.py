@@ -98,9 +98,9 @@ class ProposalUpdate(BaseModel):
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
     focus_area: FocusArea | None = None
-    partners: list[ShortText] | None = None
+    partners: Annotated[list[ShortText], PydanticField(max_length=50)] | None = None
     value_added: ValueAdded = Field(default=None)
-    goals: list[GoalClaim] | None = None
+    goals: Annotated[list[GoalClaim], PydanticField(max_length=9)] | None = None  # as in the proposal itself
     gender_equality: Text | None = None
     eu_funding: EuFunding | None = None
     budget_sek: Annotated[float, PydanticField(ge=0, le=1e12, strict=True)] | None = None

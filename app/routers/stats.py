@@ -81,7 +81,7 @@ def read_stats_by_dimension(
         name = (measure.value if measure else "co2e_kg")
         if body["rows"] and name not in body["rows"][0]:
             raise Unprocessable(f"the {dimension.value} rows have no measure {name!r}",
-                                errors=[{"field": "measure", "message": "not a measure of these rows", "type": "enum"}])
+                                errors=[{"field": "measure", "message": "not a measure of these rows", "type": "unavailable_measure"}])
         title = stats.chart_title(dimension.value, name, lang)
         svg = bar_chart(body["rows"], name, lang, title, stats.unit(name))
         return conditional(svg.encode(), "image/svg+xml; charset=utf-8", if_none_match,

@@ -372,7 +372,7 @@ function applyTexts() {
   }
   const other = state.lang === "sv" ? "en" : "sv";
   const toggle = $("lang-switch");
-  toggle.textContent = TEXT[other].switchTo;
+  toggle.textContent = t("switchTo");
   toggle.lang = other;
   for (const button of document.querySelectorAll("[data-download]")) {
     const name = t({ plan: "planHeading", climate: "climateHeading", proposals: "exportHeading" }[button.dataset.download]);
@@ -644,6 +644,7 @@ async function loadFigures() {
     renderDecisions(decisions.items);
     renderDownloads();
     $("main").dataset.loadedFilters = q;
+    $("main").dataset.loadedLang = state.lang;
     setStatus(t("loaded"));
     return true;
   } catch (error) {
