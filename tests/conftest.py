@@ -49,7 +49,8 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-TABLES = ["audit_event", "idempotency_record", "screening", "proposal", "api_key", "client", "policy"]
+TABLES = ["audit_event", "idempotency_record", "screening", "proposal_leg", "proposal_tag", "stats_rollup", "proposal", "api_key",
+          "client", "policy"]
 
 
 @pytest.fixture(params=BACKENDS)

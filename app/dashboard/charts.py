@@ -19,11 +19,11 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 
 WIDTH = 720
 TOP = 44  # the visible title above the bars
-ROW = 28
-BAR_HEIGHT = 18
+ROW = 30
+BAR_HEIGHT = 20
 BOTTOM = 12
 VALUE_SPACE = 150  # right of the longest bar, for its value and unit
-CHAR = 7.2  # an average character at 13 px, to size the label column
+CHAR = 7.8  # an average character at 14 px, to size the label column
 LABEL_MAX = 280
 
 NBSP = "\u00a0"
@@ -33,12 +33,14 @@ _TEXTS = {
     "sv": {
         "empty": "Det finns inget att visa för det valda urvalet.",
         "summary": "Störst är {label} med {value}; totalt {total} fördelat på {count}.",
+        "overlapping": "Störst är {label} med {value} av {count}; ett förslag kan räknas på flera rader.",
         "zero": "Alla {count} har värdet 0.",
         "rows": ("rad", "rader"),
     },
     "en": {
         "empty": "There is nothing to show for the selected filters.",
         "summary": "The largest is {label} with {value}; the total is {total} over {count}.",
+        "overlapping": "The largest is {label} with {value} of {count}; a proposal can count in several rows.",
         "zero": "All {count} are 0.",
         "rows": ("row", "rows"),
     },
@@ -80,8 +82,9 @@ def _with_unit(text: str, unit: str) -> str:
     return f"{text}{NBSP}{unit}" if unit else text
 
 
-def bar_chart(rows: list[dict], measure: str, lang: str, title: str, unit: str = "") -> str:
-    """A standalone SVG document: a horizontal bar chart of `measure` over `rows`, labelled in `lang` (sv or en)."""
+def bar_chart(rows: list[dict], measure: str, lang: str, title: str, unit: str = "", *, total: bool = True) -> str:
+    """A standalone SVG document: a horizontal bar chart of `measure` over `rows`, labelled in `lang` (sv or en);
+    total=False where a proposal counts in several rows (partner, goal, SDG) and the rows' sum means nothing."""
     lang = "sv" if lang == "sv" else "en"
     texts = _TEXTS[lang]
     values = [_number(row.get(measure)) for row in rows]
@@ -98,8 +101,9 @@ def bar_chart(rows: list[dict], measure: str, lang: str, title: str, unit: str =
         if values[largest] == 0:
             desc = texts["zero"].format(count=count)
         else:
-            desc = texts["summary"].format(label=labels[largest], value=shown[largest], count=count,
-                                           total=_with_unit(format_number(sum(values), lang, decimals), unit))
+            desc = texts["summary" if total else "overlapping"].format(
+                label=labels[largest], value=shown[largest], count=count,
+                total=_with_unit(format_number(sum(values), lang, decimals), unit))
         height = TOP + ROW * len(rows) + BOTTOM
     else:
         desc = texts["empty"]
@@ -109,11 +113,11 @@ def bar_chart(rows: list[dict], measure: str, lang: str, title: str, unit: str =
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{title_id} {desc_id}" '
-        f'lang="{lang}" xml:lang="{lang}" font-family={quoteattr(FONT)} font-size="13" fill="{TEXT}">',
+        f'lang="{lang}" xml:lang="{lang}" font-family={quoteattr(FONT)} font-size="14" fill="{TEXT}">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="{BACKGROUND}"/>',
-        f'<text x="8" y="24" font-size="15" font-weight="bold">{escape(title)}</text>',
+        f'<text x="8" y="24" font-size="16" font-weight="bold">{escape(title)}</text>',
     ]
     if not rows:
         out.append(f'<text x="{WIDTH // 2}" y="{TOP + 28}" text-anchor="middle">{escape(desc)}</text>')

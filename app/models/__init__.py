@@ -6,7 +6,8 @@ from app.models.facts import ProposalLeg, ProposalTag
 from app.models.idempotency import IdempotencyRecord
 from app.models.policy import PolicyRecord
 from app.models.proposal import ProposalRecord, Status
+from app.models.rollup import StatsRollup
 from app.models.screening import ScreeningRecord
 
 __all__ = ["ApiKey", "AuditEvent", "Client", "IdempotencyRecord", "PolicyRecord", "ProposalLeg", "ProposalRecord",
-           "ProposalTag", "Role", "ScreeningRecord", "Status"]
+           "ProposalTag", "Role", "ScreeningRecord", "Status", "StatsRollup"]

@@ -76,7 +76,7 @@ class ProposalRecord(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=20)
     decision_reason: str | None = Field(default=None, sa_column=Column(SAText, nullable=True))
     decided_by: str | None = Field(default=None, max_length=100)
-    decided_at: dt.datetime | None = None
+    decided_at: dt.datetime | None = Field(default=None, index=True)  # the latest decisions, newest first
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -120,11 +120,10 @@ def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, acto
     before, score_before = record.recommendation, record.score
     screening = _screening_row(record, record.body, result, "rescreen", revision=record.revision + 1)
     new_facts = facts.facts(record.id, result, proposal.start_date, as_utc(record.created_at))
-    _guarded_update(session, record, recommendation=result.recommendation.value, score=result.score,
+    _guarded_update(session, record, new_facts, recommendation=result.recommendation.value, score=result.score,
                     screening_id=screening.id,
                     focus_area=result.focus_area.effective[0] if result.focus_area.effective else None,
                     **new_facts.columns)
-    facts.replace_rows(session.connection(), record.id, new_facts)
     session.add(screening)
     name = actor if isinstance(actor, str) else actor.name
     session.add(AuditEvent(actor=name, client_id=None if isinstance(actor, str) else actor.client_id,

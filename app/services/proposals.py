@@ -36,7 +36,7 @@ from app.models.base import as_utc, iso, new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
 from app.services import facts as proposal_facts
-from app.services import policies
+from app.services import policies, rollup
 from app.services.export import csv_cell
 from app.services.filters import Filters, conditions
 from app.services.idempotency import Outcome
@@ -242,10 +242,14 @@ class Changed(Exception):
                                   headers=headers)
 
 
-def _guarded_update(session: Session, record: ProposalRecord, **values: Any) -> None:
+def _guarded_update(session: Session, record: ProposalRecord, new_facts: proposal_facts.Facts | None = None,
+                    **values: Any) -> None:
     """Write the proposal's next revision only if it is still at the revision this request read: of two concurrent
     changes (a decision and an amendment, two amendments) exactly one wins, the other gets Changed. Nothing is
     written when it is raised; the caller rolls back (or, in a batch, goes on with the next proposal)."""
+    before = rollup.snapshot(record)
+    conn = session.connection()
+    tags, legs = rollup.stored(conn, [record.id])[record.id]
     try:
         result = session.execute(
             update(ProposalRecord)
@@ -260,12 +264,21 @@ def _guarded_update(session: Session, record: ProposalRecord, **values: Any) -> 
         raise Changed()
     session.flush()
     session.refresh(record)
+    if new_facts is not None:  # a new screening: its legs and tags replace the old ones
+        proposal_facts.replace_rows(conn, record.id, new_facts)
+    deltas: dict = {}
+    rollup.add(deltas, rollup.contribution(before, tags, legs), -1)
+    if new_facts is not None:
+        tags, legs = [(t["dim"], t["key"]) for t in new_facts.tags], new_facts.legs
+    rollup.add(deltas, rollup.contribution(rollup.snapshot(record), tags, legs), +1)
+    rollup.apply(conn, deltas, as_utc(record.updated_at))
 
 
-def _bump(session: Session, record: ProposalRecord, **values: Any) -> None:
+def _bump(session: Session, record: ProposalRecord, new_facts: proposal_facts.Facts | None = None,
+          **values: Any) -> None:
     """`_guarded_update` for a single change: 412 Precondition Failed (after a rollback) when another request won."""
     try:
-        _guarded_update(session, record, **values)
+        _guarded_update(session, record, new_facts, **values)
     except Changed:
         session.rollback()
         raise Changed(session.get(ProposalRecord, record.id)).precondition_failed() from None
@@ -335,6 +348,11 @@ def _write(session: Session, prepared: list[Prepared]) -> None:
         conn.execute(_INSERT_SCREENING, [p.screening for p in prepared])
     conn.execute(_INSERT_AUDIT, [a for p in prepared for a in p.audits])
     proposal_facts.insert_rows(conn, [p.facts for p in prepared])
+    deltas: dict = {}
+    for p in prepared:
+        rollup.add(deltas, rollup.contribution(p.proposal, [(t["dim"], t["key"]) for t in p.facts.tags],
+                                               p.facts.legs), +1)
+    rollup.apply(conn, deltas, prepared[-1].proposal["created_at"])
 
 
 def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:
@@ -453,9 +471,8 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     changed = sorted(k for k in set(body) | set(record.body) if body.get(k) != record.body.get(k))
     screening = _screening_row(record, body, result, "amended", revision=record.revision + 1)
     facts = proposal_facts.facts(record.id, result, proposal.start_date, as_utc(record.created_at))
-    _bump(session, record, body=body, status=Status.screened.value, screening_id=screening.id, departs=None,
+    _bump(session, record, facts, body=body, status=Status.screened.value, screening_id=screening.id, departs=None,
           **_columns(proposal, result, facts))  # 412 if a decision or another amendment came first
-    proposal_facts.replace_rows(session.connection(), record.id, facts)
     session.add(screening)
     session.add(_audit(principal, request_id, "proposal.amended", record.id, changed=changed, revision=record.revision))
     session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,

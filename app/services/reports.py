@@ -182,13 +182,13 @@ def _years(session: Session, principal: Principal, filters: Filters, from_year: 
 
 def _approved_by_year(session: Session, principal: Principal, filters: Filters, years: range) -> dict[int, dict]:
     approved = P.status == "approved"
-    query = (select(P.period_year, func.count(), func.coalesce(func.sum(P.co2e_kg), 0),
-                    func.coalesce(func.sum(P.co2e_kg_without_rf), 0))
+    query = (select(P.period_year, func.count(), func.coalesce(func.sum(func.round(P.co2e_kg * 1000)), 0),
+                    func.coalesce(func.sum(func.round(P.co2e_kg_without_rf * 1000)), 0))
              .where(*conditions(principal, filters), approved, P.co2e_kg.is_not(None),
                     P.period_year.between(years.start, years.stop - 1))
              .group_by(P.period_year))
-    return {y: {"trips": int(n), "co2e_kg": float(kg), "co2e_kg_without_rf": float(kg0)}
-            for y, n, kg, kg0 in session.execute(query)}
+    return {y: {"trips": int(n), "co2e_kg": stats.kg(g), "co2e_kg_without_rf": stats.kg(g0)}
+            for y, n, g, g0 in session.execute(query)}
 
 
 def _categories_by_year(session: Session, principal: Principal, filters: Filters, years: range,
@@ -196,17 +196,16 @@ def _categories_by_year(session: Session, principal: Principal, filters: Filters
     L = ProposalLeg
     category = case((and_(L.mode == "flight", L.great_circle_km < split_km), "flight_short"),
                     (L.mode == "flight", "flight_long"), (L.mode.in_(("car", "taxi")), "car"), else_=L.mode)
-    query = (select(P.period_year, category.label("category"), func.sum(L.co2e_kg), func.sum(L.co2e_kg_without_rf),
-                    func.sum(L.passenger_km))
+    query = (select(P.period_year, category.label("category"), func.sum(func.round(L.co2e_kg * 1000)),
+                    func.sum(func.round(L.co2e_kg_without_rf * 1000)), func.sum(func.round(L.passenger_km * 10)))
              .select_from(P).join(L, L.proposal_id == P.id)
              .where(*conditions(principal, filters), P.status == "approved",
                     P.period_year.between(years.start, years.stop - 1))
              .group_by(P.period_year, category))
     out: dict[int, dict] = {}
-    for year, cat, kg, kg0, pkm in session.execute(query):
-        out.setdefault(year, {})[cat] = {"co2e_kg": round(float(kg or 0), 1),
-                                         "co2e_kg_without_rf": round(float(kg0 or 0), 1),
-                                         "passenger_km": round(float(pkm or 0), 1)}
+    for year, cat, g, g0, pkm10 in session.execute(query):
+        out.setdefault(year, {})[cat] = {"co2e_kg": stats.kg(g), "co2e_kg_without_rf": stats.kg(g0),
+                                         "passenger_km": stats.km(pkm10), "_pkm10": int(pkm10 or 0)}
     return out
 
 
@@ -257,25 +256,25 @@ def climate(session: Session, principal: Principal, filters: Filters, from_year:
         # the baseline is the baseline year's figure whatever years or ?year= the report covers
         base = _approved_by_year(session, principal, replace(filters, year=None),
                                  range(baseline_year, baseline_year + 1)).get(baseline_year)
-        baseline_kg = round(base["co2e_kg"], 1) if base else None
+        baseline_kg = base["co2e_kg"] if base else None
     rows = []
     for year in years:
         a = approved.get(year, {"trips": 0, "co2e_kg": 0.0, "co2e_kg_without_rf": 0.0})
         m = measures.get(year)
-        kg = round(a["co2e_kg"], 1)
+        kg = a["co2e_kg"]
         path = path_kg(baseline_kg, baseline_year, reporting.target_year, year) if reporting else None
         cats = categories.get(year, {})
         rows.append({
             "year": year,
-            "co2e_kg": kg, "co2e_kg_without_rf": round(a["co2e_kg_without_rf"], 1),
-            "passenger_km": round(sum((c["passenger_km"] for c in cats.values()), 0.0), 1),
+            "co2e_kg": kg, "co2e_kg_without_rf": a["co2e_kg_without_rf"],
+            "passenger_km": stats.km(sum(c.pop("_pkm10") for c in cats.values())),
             "categories": {c: cats.get(c, {"co2e_kg": 0.0, "co2e_kg_without_rf": 0.0, "passenger_km": 0.0})
                            for c in CATEGORIES},
             "trips": a["trips"],
             "trips_turned_digital": m["trips_turned_digital"] if m else 0,
             "avoided_digital_kg": m["avoided_digital_kg"] if m else 0.0,
             "avoided_mode_shift_kg": m["avoided_mode_shift_kg"] if m else 0.0,
-            "avoided_kg": round((m["avoided_digital_kg"] + m["avoided_mode_shift_kg"]) if m else 0.0, 1),
+            "avoided_kg": round(m["avoided_digital_kg"] + m["avoided_mode_shift_kg"], 1) if m else 0.0,
             "change_from_baseline_kg": round(kg - baseline_kg, 1) if baseline_kg is not None else None,
             "change_from_baseline": (kg - baseline_kg) / baseline_kg if baseline_kg else None,
             "path_co2e_kg": round(path, 1) if path is not None else None,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-import statistics
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -78,21 +78,21 @@ def expected(stored: list[dict]) -> dict:
     digital = [p for p in trips if p["status"] == "rejected" and p["screening"]["recommendation"] == "prefer_digital"]
     undecided = [p for p in stored if p["status"] in ("screened", "returned")]
 
-    def mode_shift(p: dict) -> float:
+    def mode_shift(p: dict) -> Decimal:
         c = climate(p)
         if not c:
-            return 0.0
-        return sum(leg["co2e_kg"] - min(a["co2e_kg"] for a in leg["alternatives"])
-                   for leg in c["legs"] if leg["mode_shift"])
+            return Decimal(0)
+        return sum((Decimal(str(leg["co2e_kg"])) - min(Decimal(str(a["co2e_kg"])) for a in leg["alternatives"])
+                    for leg in c["legs"] if leg["mode_shift"]), Decimal(0))
 
-    def digital_saving(p: dict) -> float:
+    def digital_saving(p: dict) -> Decimal:
         c = climate(p)
-        return c["co2e_kg"] - c["digital_meeting"]["co2e_kg"]
+        return Decimal(str(c["co2e_kg"])) - Decimal(str(c["digital_meeting"]["co2e_kg"]))
 
-    pkm = defaultdict(float)
+    pkm = defaultdict(Decimal)
     for p in live:
         for leg in (climate(p) or {"legs": []})["legs"]:
-            pkm[leg["mode"]] += leg["distance_km"] * p["travel"]["travellers"] * (2 if leg["round_trip"] else 1)
+            pkm[leg["mode"]] += Decimal(str(leg["distance_km"])) * p["travel"]["travellers"] * (2 if leg["round_trip"] else 1)
     days = [(_t(p["decision"]["decided_at"]) - _t(p["created_at"])) / 86400 for p in decided]
     departs = {"approved": ("reject", "prefer_digital", "needs_information"), "rejected": ("approve",)}
     return {
@@ -103,25 +103,51 @@ def expected(stored: list[dict]) -> dict:
                               for r in ("approve", "approve_with_conditions", "prefer_digital", "needs_information",
                                         "reject")},
         "travellers": sum(p["travel"]["travellers"] for p in live if p.get("travel")),
-        "co2e_kg": round(sum(climate(p)["co2e_kg"] for p in live if climate(p)), 1),
-        "co2e_kg_without_rf": round(sum(climate(p)["co2e_kg_without_rf"] for p in live if climate(p)), 1),
-        "co2e_kg_approved": round(sum(climate(p)["co2e_kg"] for p in stored
-                                      if p["status"] == "approved" and climate(p)), 1),
-        "avoided_digital_kg": round(sum(digital_saving(p) for p in stored if p["status"] == "rejected"
-                                        and p["screening"]["recommendation"] == "prefer_digital"), 1),
-        "avoided_mode_shift_kg": round(sum(mode_shift(p) for p in stored if p["status"] == "approved"), 1),
-        "potential_avoided_kg": round(sum(
+        "co2e_kg": kg(climate(p)["co2e_kg"] for p in live if climate(p)),
+        "co2e_kg_without_rf": kg(climate(p)["co2e_kg_without_rf"] for p in live if climate(p)),
+        "co2e_kg_approved": kg(climate(p)["co2e_kg"] for p in stored if p["status"] == "approved" and climate(p)),
+        "avoided_digital_kg": kg(digital_saving(p) for p in stored if p["status"] == "rejected"
+                                 and p["screening"]["recommendation"] == "prefer_digital"),
+        "avoided_mode_shift_kg": kg(mode_shift(p) for p in stored if p["status"] == "approved"),
+        "potential_avoided_kg": kg(
             digital_saving(p) if p["screening"]["recommendation"] == "prefer_digital" else mode_shift(p)
-            for p in undecided), 1),
+            for p in undecided),
         "trips_decided": len(trips),
         "trips_turned_digital": len(digital),
         "share_turned_digital": len(digital) / len(trips) if trips else None,
         "decided": len(decided),
         "share_approved": sum(p["status"] == "approved" for p in decided) / len(decided) if decided else None,
         "departures": sum(p["screening"]["recommendation"] in departs[p["status"]] for p in decided),
-        "median_days_to_decision": round(statistics.median(days), 2) if days else None,
-        "passenger_km": {m: round(pkm[m], 1) for m in ("flight", "train", "bus", "car", "taxi", "ferry")},
+        "median_days_to_decision": grouped_median(days),
+        "passenger_km": {m: float(pkm[m]) for m in ("flight", "train", "bus", "car", "taxi", "ferry")},
     }
+
+
+def kg(values) -> float:
+    """A sum of kg given to 0.001, rounded to 0.1 (half away from zero), in exact decimal arithmetic."""
+    return float(sum((Decimal(str(v)) for v in values), Decimal(0)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+# SPEC §8's median, as the README defines it: the grouped-data median of a histogram with these classes (days)
+CLASSES = [0, 1 / 24, 2 / 24, 4 / 24, 8 / 24, 0.5, 1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 90, 180, 365]
+
+
+def grouped_median(days: list[float]) -> float | None:
+    if not days:
+        return None
+    counts = [sum(1 for d in days if low <= d < high) for low, high in zip(CLASSES, CLASSES[1:] + [math.inf])]
+    half, seen = len(days) / 2, 0
+    for (low, high), n in zip(zip(CLASSES, CLASSES[1:] + [math.inf]), counts):
+        if n and seen + n >= half:
+            return round(low if high == math.inf else low + (half - seen) / n * (high - low), 1)
+        seen += n
+    return None
+
+
+def pkm(legs) -> float:
+    """Passenger-km of (proposal, leg) pairs: distance (to 0.1 km) x travellers x trips, exactly."""
+    return float(sum((Decimal(str(leg["distance_km"])) * leg["travellers"] * leg["trips"] for _, leg in legs),
+                     Decimal(0)))
 
 
 def _t(iso: str) -> float:
@@ -236,11 +262,10 @@ def test_mode_rows_are_per_leg(client, seeded, viewer):
         row = rows[mode]
         assert row["legs"] == len(legs)
         assert row["proposals"] == len({p["id"] for p, _ in legs})
-        assert row["co2e_kg"] == round(sum(leg["co2e_kg"] for _, leg in legs), 1)
-        assert row["co2e_kg_without_rf"] == round(sum(leg["co2e_kg_without_rf"] for _, leg in legs), 1)
-        assert row["co2e_kg_approved"] == round(sum(leg["co2e_kg"] for p, leg in legs if p["status"] == "approved"), 1)
-        assert row["passenger_km"] == round(sum(leg["distance_km"] * leg["travellers"] * leg["trips"]
-                                                for _, leg in legs), 1)
+        assert row["co2e_kg"] == kg(leg["co2e_kg"] for _, leg in legs)
+        assert row["co2e_kg_without_rf"] == kg(leg["co2e_kg_without_rf"] for _, leg in legs)
+        assert row["co2e_kg_approved"] == kg(leg["co2e_kg"] for p, leg in legs if p["status"] == "approved")
+        assert row["passenger_km"] == pkm(legs)
     assert rows["flight"]["label_sv"] == "Flyg"
 
 

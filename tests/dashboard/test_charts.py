@@ -133,3 +133,9 @@ def test_the_same_input_gives_the_same_document_and_distinct_charts_distinct_ids
     assert a == bar_chart(ROWS, "co2e_kg", "sv", "A")
     b = bar_chart(ROWS, "proposals", "sv", "B")
     assert parse(a).find("svg:title", NS).get("id") != parse(b).find("svg:title", NS).get("id")
+
+
+def test_rows_a_proposal_counts_in_several_of_are_not_summed():
+    desc = parse(bar_chart(ROWS, "co2e_kg", "en", "Emissions by goal", "kg", total=False)).find("svg:desc", NS).text
+    assert desc == "The largest is April 2027 with 98,765.4\u00a0kg of 3 rows; a proposal can count in several rows."
+    assert "totalt" not in parse(bar_chart(ROWS, "co2e_kg", "sv", "T", total=False)).find("svg:desc", NS).text

@@ -33,9 +33,11 @@ const TEXT = {
     departmentLabel: "Förvaltning eller bolag",
     allYears: "Alla år",
     allDepartments: "Alla förvaltningar och bolag",
+    everyDepartment: "alla förvaltningar och bolag",
+    everyYear: "alla år",
     asOf: "Senast ändrat förslag i urvalet: {time}.",
     asOfNone: "Inga förslag i urvalet.",
-    signedIn: "Inloggad som {client} ({role}).",
+    signedIn: "Inloggad som {client}, med rollen {role}.",
     figuresHeading: "Nyckeltal",
     figProposals: "Förslag",
     figShareApproved: "Andel beviljade",
@@ -61,7 +63,7 @@ const TEXT = {
     captionDepartment: "Beräknade utsläpp och förslag per förvaltning eller bolag",
     captionGoal: "Beräknade utsläpp och förslag per övergripande mål (bara motiverade mål räknas)",
     captionRecommendation: "Förslag per aktuell rekommendation (återkallade räknas inte)",
-    captionStatus: "Förslag per status",
+    captionStatus: "Förslag per status, återkallade medräknade",
     colMonth: "Månad",
     colDepartment: "Förvaltning eller bolag",
     colGoal: "Mål",
@@ -77,6 +79,7 @@ const TEXT = {
     colDecision: "Beslut",
     colDeparts: "Avsteg",
     chartSummary: "Störst är {label} med {value}; totalt {total} fördelat på {count}.",
+    chartOverlapping: "Störst är {label} med {value} av {count}; ett förslag kan räknas på flera rader.",
     chartZero: "Alla {count} har värdet 0.",
     chartEmpty: "Det finns inget att visa för det valda urvalet.",
     rowOne: "rad",
@@ -90,12 +93,12 @@ const TEXT = {
     downloadsHeading: "Rapporter och nedladdningar",
     downloadsIntro: "Filerna hämtas med din nyckel och sparas i webbläsarens nedladdningar.",
     planHeading: "Aktivitetsplan",
-    planScope: "{year}, {department}. Alla förslag grupperade per fokusområde, med summor per fokusområde och mål.",
+    planScope: "För {year} och {department}: alla förslag grupperade per fokusområde, med summor per fokusområde och mål.",
     climateHeading: "Klimatrapport",
-    climateScope: "{years}, {department}. Beviljade resors utsläpp per år mot basåret och vägen till klimatneutralitet.",
-    climateAllYears: "från basåret till det senaste året",
+    climateScope: "För {years} och {department}: beviljade resors utsläpp per år mot basåret och vägen till klimatneutralitet.",
+    climateAllYears: "åren från basåret till det senaste",
     exportHeading: "Förslagen i urvalet",
-    exportScope: "{year}, {department}. Ett förslag per rad.",
+    exportScope: "För {year} och {department}: ett förslag per rad.",
     exportViewer: "Exporten av enskilda förslag kräver en nyckel för handläggare eller inlämnare; din nyckel är en läsarnyckel.",
     currentYear: "innevarande år ({year})",
     downloadLabel: "Ladda ned {name} som {format}",
@@ -143,9 +146,11 @@ const TEXT = {
     departmentLabel: "Department or company",
     allYears: "All years",
     allDepartments: "All departments and companies",
+    everyDepartment: "all departments and companies",
+    everyYear: "all years",
     asOf: "Latest change among the selected proposals: {time}.",
     asOfNone: "No proposals in the selection.",
-    signedIn: "Signed in as {client} ({role}).",
+    signedIn: "Signed in as {client}, with the role {role}.",
     figuresHeading: "Key figures",
     figProposals: "Proposals",
     figShareApproved: "Share approved",
@@ -171,7 +176,7 @@ const TEXT = {
     captionDepartment: "Estimated emissions and proposals by department or company",
     captionGoal: "Estimated emissions and proposals by overarching goal (motivated goals only)",
     captionRecommendation: "Proposals by current recommendation (withdrawn ones not counted)",
-    captionStatus: "Proposals by status",
+    captionStatus: "Proposals by status, withdrawn ones included",
     colMonth: "Month",
     colDepartment: "Department or company",
     colGoal: "Goal",
@@ -187,6 +192,7 @@ const TEXT = {
     colDecision: "Decision",
     colDeparts: "Departure",
     chartSummary: "The largest is {label} with {value}; the total is {total} over {count}.",
+    chartOverlapping: "The largest is {label} with {value} of {count}; a proposal can count in several rows.",
     chartZero: "All {count} are 0.",
     chartEmpty: "There is nothing to show for the selected filters.",
     rowOne: "row",
@@ -200,12 +206,12 @@ const TEXT = {
     downloadsHeading: "Reports and downloads",
     downloadsIntro: "The files are fetched with your key and saved in the browser's downloads.",
     planHeading: "Activity plan",
-    planScope: "{year}, {department}. Every proposal grouped by focus area, with totals per focus area and goal.",
+    planScope: "For {year} and {department}: every proposal grouped by focus area, with totals per focus area and goal.",
     climateHeading: "Climate report",
-    climateScope: "{years}, {department}. Approved travel's emissions per year against the baseline and the path to climate neutrality.",
-    climateAllYears: "from the baseline year to the latest year",
+    climateScope: "For {years} and {department}: approved travel's emissions per year against the baseline and the path to climate neutrality.",
+    climateAllYears: "the years from the baseline to the latest",
     exportHeading: "The selected proposals",
-    exportScope: "{year}, {department}. One proposal per row.",
+    exportScope: "For {year} and {department}: one proposal per row.",
     exportViewer: "Exporting single proposals needs an officer's or a submitter's key; yours is a viewer key.",
     currentYear: "the current year ({year})",
     downloadLabel: "Download {name} as {format}",
@@ -234,7 +240,7 @@ const TEXT = {
 const SERVER_CHARTS = [
   { id: "month", dimension: "month", title: "chartMonth", caption: "captionMonth", column: "colMonth" },
   { id: "department", dimension: "department", title: "chartDepartment", caption: "captionDepartment", column: "colDepartment" },
-  { id: "goal", dimension: "goal", title: "chartGoal", caption: "captionGoal", column: "colGoal", sdgs: true },
+  { id: "goal", dimension: "goal", title: "chartGoal", caption: "captionGoal", column: "colGoal", sdgs: true, overlapping: true },
 ];
 const COUNT_CHARTS = [
   { id: "recommendation", field: "by_recommendation", title: "chartRecommendation", caption: "captionRecommendation", column: "colRecommendation" },
@@ -393,14 +399,15 @@ function buildChartSections() {
   const list = $("chart-list");
   list.replaceChildren();
   for (const chart of [...SERVER_CHARTS, ...COUNT_CHARTS]) {
-    const section = element("section", { class: "chart", id: `chart-${chart.id}`, "aria-labelledby": `chart-${chart.id}-heading` });
+    const section = element("div", { class: "chart", id: `chart-${chart.id}` });
     section.append(element("h3", { id: `chart-${chart.id}-heading`, "data-i18n": chart.title }, t(chart.title)));
     section.append(element("p", { class: "chart-summary", id: `summary-${chart.id}` }));
     const body = element("div", { class: "chart-body" });
     body.append(element("div", { class: "chart-svg", id: `svg-${chart.id}` }));
-    const wrap = element("div", { class: "table-wrap" });
+    // a table wider than a narrow screen scrolls: its wrapper is a named region reachable by keyboard
+    const wrap = element("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": `caption-${chart.id}` });
     const table = element("table", { id: `table-${chart.id}` });
-    table.append(element("caption", { "data-i18n": chart.caption }, t(chart.caption)));
+    table.append(element("caption", { id: `caption-${chart.id}`, "data-i18n": chart.caption }, t(chart.caption)));
     const head = element("tr");
     head.append(element("th", { scope: "col", "data-i18n": chart.column }, t(chart.column)));
     if (chart.sdgs) head.append(element("th", { scope: "col", "data-i18n": "colSdgs" }, t("colSdgs")));
@@ -446,7 +453,7 @@ function renderFigures(summary) {
   $("as-of").textContent = summary.as_of ? fill(t("asOf"), { time: dateTime(summary.as_of, true) }) : t("asOfNone");
 }
 
-function summarise(items, unit, decimals) {
+function summarise(items, unit, decimals, overlapping = false) {
   if (!items.length) return t("chartEmpty");
   const count = `${number(items.length)} ${items.length === 1 ? t("rowOne") : t("rowMany")}`;
   let largest = items[0];
@@ -454,7 +461,7 @@ function summarise(items, unit, decimals) {
   if (largest.value === 0) return fill(t("chartZero"), { count });
   const withUnit = (value) => (unit ? `${number(value, decimals)}\u00a0${unit}` : number(value, decimals));
   const total = items.reduce((sum, item) => sum + item.value, 0);
-  return fill(t("chartSummary"), { label: largest.label, value: withUnit(largest.value), total: withUnit(total), count });
+  return fill(t(overlapping ? "chartOverlapping" : "chartSummary"), { label: largest.label, value: withUnit(largest.value), total: withUnit(total), count });
 }
 
 function numberCell(value, decimals) {
@@ -471,7 +478,7 @@ function renderServerTable(chart, rows) {
     tr.append(numberCell(row.co2e_kg, 1), numberCell(row.co2e_kg_approved, 1), numberCell(row.proposals, 0));
     body.append(tr);
   }
-  $(`summary-${chart.id}`).textContent = summarise(rows.map((row) => ({ label: label(row), value: row.co2e_kg })), "kg CO₂e", 1);
+  $(`summary-${chart.id}`).textContent = summarise(rows.map((row) => ({ label: label(row), value: row.co2e_kg })), "kg CO₂e", 1, chart.overlapping);
 }
 
 function insertSvg(container, text) {
@@ -497,16 +504,16 @@ function svgNode(tag, attributes = {}, text = undefined) {
 
 // A bar chart drawn here, as the server draws its own (app/dashboard/charts.py), for the summary's counts.
 function drawCountChart(container, id, title, items, description) {
-  const width = 720, top = 44, row = 28, barHeight = 18, bottom = 12;
+  const width = 720, top = 44, row = 30, barHeight = 20, bottom = 12;
   const height = top + row * Math.max(items.length, 1) + bottom + (items.length ? 0 : 28);
   const svg = svgNode("svg", {
     width, height, viewBox: `0 0 ${width} ${height}`, role: "img", focusable: "false",
-    "aria-labelledby": `draw-${id}-title draw-${id}-desc`, "font-family": "system-ui, sans-serif", "font-size": 13, fill: "#1b1b1b",
+    "aria-labelledby": `draw-${id}-title draw-${id}-desc`, "font-family": "system-ui, sans-serif", "font-size": 14, fill: "#1b1b1b",
   });
   svg.append(svgNode("title", { id: `draw-${id}-title` }, title), svgNode("desc", { id: `draw-${id}-desc` }, description));
   svg.append(svgNode("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }));
-  svg.append(svgNode("text", { x: 8, y: 24, "font-size": 15, "font-weight": "bold" }, title));
-  const labelWidth = Math.min(280, Math.max(60, Math.ceil(Math.max(...items.map((i) => i.label.length), 0) * 7.2) + 16));
+  svg.append(svgNode("text", { x: 8, y: 24, "font-size": 16, "font-weight": "bold" }, title));
+  const labelWidth = Math.min(280, Math.max(60, Math.ceil(Math.max(...items.map((i) => i.label.length), 0) * 7.8) + 16));
   const span = width - labelWidth - 150;
   const largest = Math.max(...items.map((i) => i.value), 0) || 1;
   items.forEach((item, index) => {
@@ -574,7 +581,7 @@ function selectionWords() {
   return {
     year: year || fill(t("currentYear"), { year: new Date().getFullYear() }),
     years: year || t("climateAllYears"),
-    department: department ? departmentName(department) : t("allDepartments"),
+    department: department ? departmentName(department) : t("everyDepartment"),
   };
 }
 
@@ -584,7 +591,7 @@ function renderDownloads() {
   $("climate-scope").textContent = fill(t("climateScope"), words);
   const viewer = state.me && state.me.role === "viewer";
   $("export-buttons").hidden = viewer;
-  $("export-scope").textContent = viewer ? t("exportViewer") : fill(t("exportScope"), { ...words, year: filters().year || t("allYears") });
+  $("export-scope").textContent = viewer ? t("exportViewer") : fill(t("exportScope"), { ...words, year: filters().year || t("everyYear") });
 }
 
 // -- loading ------------------------------------------------------------------------------------------------------
@@ -619,14 +626,16 @@ async function loadFigures() {
   setStatus(t("loading"));
   showError("");
   try {
-    const svgPath = (dimension) => `/v1/stats/by/${dimension}${query({ ...selected, measure: "co2e_kg" })}`;
+    // all at once; a chart that fails leaves its table (same figures) and a note, not an error for the whole page
+    const charts = Promise.allSettled(SERVER_CHARTS.map((chart) => getText(
+      `/v1/stats/by/${chart.dimension}${query({ ...selected, measure: "co2e_kg" })}`, "image/svg+xml", signal)));
     const [summary, decisions, ...tables] = await Promise.all([
       getJson(`/v1/stats/summary${q}`, signal),
       getJson(`/v1/stats/decisions${query({ ...selected, limit: 10 })}`, signal),
       ...SERVER_CHARTS.map((chart) => getJson(`/v1/stats/by/${chart.dimension}${q}`, signal)),
     ]);
-    const svgs = await Promise.allSettled(SERVER_CHARTS.map((chart) => getText(svgPath(chart.dimension), "image/svg+xml", signal)));
-    if (generation !== state.generation) return;
+    const svgs = await charts;
+    if (generation !== state.generation) return false;
     renderFigures(summary);
     SERVER_CHARTS.forEach((chart, index) => {
       renderServerTable(chart, tables[index].rows);
