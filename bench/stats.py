@@ -7,8 +7,8 @@ Usage: python bench/stats.py [--sizes 10000,100000,1000000] [--repeat 15] [--exp
 Seeds a new database (SQLite in a temporary folder, or a new PostgreSQL database on the server of --database-url,
 dropped at the end) with realistic proposals: 1,000 of `vagval demo-data`'s proposals are screened by the engine,
 then stored again and again with other departments, dates and decisions (their proposal rows, legs and tags, the
-rows the aggregates read; their screening documents, which no aggregate reads, are not stored), decided between 0
-and 30 days after they were created, as an officer would. Then `vagval serve` (one uvicorn worker) serves the
+rows the aggregates read, and their rollups as the service keeps them; their screening documents, which no aggregate
+reads, are not stored), decided between 1 hour and 30 days after they were created, as an officer would. Then `vagval serve` (one uvicorn worker) serves the
 database on a free port, and every endpoint is asked --repeat times, one request at a time on a keep-alive
 connection, after two warm-up requests; the figure is the median. The database then grows to the next size (the
 server keeps running) and the endpoints are asked again. The last table is each endpoint's median at the largest
@@ -52,7 +52,7 @@ from app.migrate import upgrade  # noqa: E402
 from app.models import ProposalLeg, ProposalRecord, ProposalTag  # noqa: E402
 from app.models.base import new_id  # noqa: E402
 from app.screening import Proposal, default_policy, screen  # noqa: E402
-from app.services import demo, facts  # noqa: E402
+from app.services import demo, facts, rollup  # noqa: E402
 from app.models.proposal import DecisionKind  # noqa: E402
 from app.services.cases import departs  # noqa: E402
 from app.services.search import search_text  # noqa: E402
@@ -136,12 +136,22 @@ def seed(engine, tpls, start: int, stop: int, client_id: str, rnd: random.Random
     chunk = 5000
     for offset in range(start, stop, chunk):
         p, legs, tags = rows(tpls, min(chunk, stop - offset), offset, client_id, rnd)
+        deltas: dict = {}  # the rollups, as the service keeps them (app.services.rollup)
+        tags_of: dict[str, list] = {}
+        legs_of: dict[str, list] = {}
+        for tag in tags:
+            tags_of.setdefault(tag["proposal_id"], []).append((tag["dim"], tag["key"]))
+        for leg in legs:
+            legs_of.setdefault(leg["proposal_id"], []).append(leg)
+        for row in p:
+            rollup.add(deltas, rollup.contribution(row, tags_of.get(row["id"], []), legs_of.get(row["id"], [])), +1)
         with engine.begin() as conn:
             conn.execute(insert(ProposalRecord.__table__), p)
             if legs:
                 conn.execute(insert(ProposalLeg.__table__), legs)
             if tags:
                 conn.execute(insert(ProposalTag.__table__), tags)
+            rollup.apply(conn, deltas, max(row["updated_at"] for row in p))
         print(f"\r  seeding {offset + len(p):,}/{stop:,}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with engine.begin() as conn:

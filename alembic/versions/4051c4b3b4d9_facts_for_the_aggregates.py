@@ -53,9 +53,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_proposal_tag_dim_key', ['dim', 'key', 'proposal_id'], unique=False)
 
     op.create_table('stats_rollup',
+    sa.Column('dim', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('department', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('dim', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('proposals', sa.Integer(), nullable=False),
     sa.Column('st_screened', sa.Integer(), nullable=False),
@@ -87,7 +87,7 @@ def upgrade() -> None:
     sa.Column('pkm10_taxi', sa.Integer(), nullable=False),
     sa.Column('pkm10_ferry', sa.Integer(), nullable=False),
     sa.Column('changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('period', 'department', 'dim', 'key', name=op.f('pk_stats_rollup'))
+    sa.PrimaryKeyConstraint('dim', 'period', 'department', 'key', name=op.f('pk_stats_rollup'))
     )
 
     with op.batch_alter_table('proposal', schema=None) as batch_op:

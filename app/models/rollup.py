@@ -14,10 +14,11 @@ from app.models.base import utcnow
 class StatsRollup(SQLModel, table=True):
     __tablename__ = "stats_rollup"
 
-    period: str = Field(primary_key=True, max_length=7, description="YYYY-MM; YYYY for days:<dimension> rows")
-    department: str = Field(primary_key=True, max_length=64)
+    # the primary key leads with dim: every query asks for one kind of row, over a range of periods
     dim: str = Field(primary_key=True, max_length=24, description="'' for the cell itself, a dimension, mode, "
                                                                   "policy, days or days:<dimension>")
+    period: str = Field(primary_key=True, max_length=7, description="YYYY-MM; YYYY for days:<dimension> rows")
+    department: str = Field(primary_key=True, max_length=64)
     key: str = Field(primary_key=True, max_length=100)
     proposals: int = 0
     st_screened: int = 0

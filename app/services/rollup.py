@@ -171,7 +171,7 @@ def apply(conn: Connection, deltas: dict[Cell, dict[str, int]], when: dt.datetim
     table = StatsRollup.__table__
     statement = _insert(conn)
     statement = statement.on_conflict_do_update(
-        index_elements=["period", "department", "dim", "key"],
+        index_elements=["dim", "period", "department", "key"],
         set_={**{name: table.c[name] + statement.excluded[name] for name in MEASURES},
               "changed_at": statement.excluded.changed_at})
     for start in range(0, len(rows), 500):

@@ -82,6 +82,7 @@ const TEXT = {
     chartOverlapping: "Störst är {label} med {value} av {count}; ett förslag kan räknas på flera rader.",
     chartZero: "Alla {count} har värdet 0.",
     chartEmpty: "Det finns inget att visa för det valda urvalet.",
+    tableToggle: "Tabell med siffrorna ({count})",
     rowOne: "rad",
     rowMany: "rader",
     chartUnavailable: "Diagrammet kunde inte visas; tabellen intill har samma siffror.",
@@ -195,6 +196,7 @@ const TEXT = {
     chartOverlapping: "The largest is {label} with {value} of {count}; a proposal can count in several rows.",
     chartZero: "All {count} are 0.",
     chartEmpty: "There is nothing to show for the selected filters.",
+    tableToggle: "Table of the figures ({count})",
     rowOne: "row",
     rowMany: "rows",
     chartUnavailable: "The chart could not be shown; the table beside it has the same figures.",
@@ -246,6 +248,8 @@ const COUNT_CHARTS = [
   { id: "recommendation", field: "by_recommendation", title: "chartRecommendation", caption: "captionRecommendation", column: "colRecommendation" },
   { id: "status", field: "by_status", title: "chartStatus", caption: "captionStatus", column: "colStatus" },
 ];
+
+const OPEN_TABLE_ROWS = 12;
 
 const state = {
   lang: sessionStorage.getItem(LANG_STORE) === "en" ? "en" : "sv",
@@ -420,7 +424,12 @@ function buildChartSections() {
     thead.append(head);
     table.append(thead, element("tbody"));
     wrap.append(table);
-    body.append(wrap);
+    // the table under a disclosure, open while it is short; a long one (every month of several years) starts closed
+    const details = element("details", { class: "table-details", id: `details-${chart.id}` });
+    const toggle = element("summary", { id: `toggle-${chart.id}` });
+    toggle.addEventListener("click", () => { details.dataset.chosen = "true"; });
+    details.append(toggle, wrap);
+    body.append(details);
     section.append(body);
     list.append(section);
   }
@@ -468,6 +477,14 @@ function numberCell(value, decimals) {
   return element("td", { class: "num", "data-value": value === null || value === undefined ? "" : String(value) }, number(value, decimals));
 }
 
+function showTable(chart, count) {
+  $(`toggle-${chart.id}`).textContent = fill(t("tableToggle"), {
+    count: `${number(count)} ${count === 1 ? t("rowOne") : t("rowMany")}`,
+  });
+  const details = $(`details-${chart.id}`);
+  if (!details.dataset.chosen) details.open = count <= OPEN_TABLE_ROWS;
+}
+
 function renderServerTable(chart, rows) {
   const body = $(`table-${chart.id}`).tBodies[0];
   body.replaceChildren();
@@ -478,6 +495,7 @@ function renderServerTable(chart, rows) {
     tr.append(numberCell(row.co2e_kg, 1), numberCell(row.co2e_kg_approved, 1), numberCell(row.proposals, 0));
     body.append(tr);
   }
+  showTable(chart, rows.length);
   $(`summary-${chart.id}`).textContent = summarise(rows.map((row) => ({ label: label(row), value: row.co2e_kg })), "kg CO₂e", 1, chart.overlapping);
 }
 
@@ -540,6 +558,7 @@ function renderCountChart(chart, counts) {
     tr.append(element("th", { scope: "row" }, item.label), numberCell(item.value, 0));
     body.append(tr);
   }
+  showTable(chart, items.length);
   const shown = items.some((item) => item.value > 0) ? items : [];
   const description = summarise(shown, "", 0);
   $(`summary-${chart.id}`).textContent = description;
