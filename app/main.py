@@ -16,7 +16,7 @@ from app import __version__, errors
 from app.db import dispose, make_engine
 from app.metrics import Metrics
 from app.middleware import BodyLimit, HeadAsGet, RequestId
-from app.routers import cases, health, keys, policies, proposals, reference, reports, screenings, stats
+from app.routers import cases, dashboard, health, keys, policies, proposals, reference, reports, screenings, stats
 from app.screening.engine import warm_up
 from app.screening.policy import Policy
 from app.services import policies as policy_service
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   strict_content_type=False)  # a body without Content-Type is read as JSON (app.routing checks it)
     app.state.settings = settings
     for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,
-                   policies.router, keys.router, stats.router, reports.router):
+                   policies.router, keys.router, stats.router, reports.router, dashboard.router):
         app.include_router(router)
     errors.install(app)
     app.add_middleware(HeadAsGet)
