@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run examples test bench lock clean
+.PHONY: install run examples test bench demo lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,19 @@ run: $(STAMP)
 examples: $(STAMP)
 	$(BIN)/vagval examples
 
+# The dashboard's browser tests drive Debian's Chromium; scripts/install-chromium.sh installs it where it can (as
+# root with apt-get) and otherwise says how (the browser tests then skip, unless VAGVAL_REQUIRE_BROWSER is set).
 test: $(STAMP)
+	bash scripts/install-chromium.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/stats.py
+
+demo: $(STAMP)
+	$(BIN)/vagval demo-data --n 300
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
