@@ -144,3 +144,43 @@ def test_an_unreachable_database_is_one_line_and_exit_1(monkeypatch, capsys, tmp
     err = capsys.readouterr().err
     assert err.startswith("vagval: database sqlite:///") and "unable to open database file" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_demo_data_fills_a_living_database_through_the_service(tmp_path, monkeypatch, capsys):
+    """Every department, several years and months, every mode, every recommendation and status; and the stats see
+    exactly what was stored."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("VAGVAL_DATABASE_URL", url)
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.models import Role
+    from app.services import demo, stats
+    from app.services.filters import Filters
+    from app.services.keys import Principal
+    from app.settings import Settings, get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["demo-data", "--n", "400", "--json"]) == 0
+        captured = capsys.readouterr()
+        report = json.loads(captured.out)
+        assert "storing demo proposals" in captured.err and "400/400" in captured.err  # the progress bar
+        assert report["requested"] == report["stored"] == 400 and report["decided"] > 100 and report["withdrawn"] > 0
+        assert report["departments"] == sorted(demo.DEPARTMENTS)
+        engine = make_engine(Settings(database_url=url))
+        with Session(engine) as session:
+            viewer = Principal("v", "v", Role.viewer, None, "k")
+            summary = stats.summary(session, viewer, Filters())
+            assert summary["proposals"] == 400 and summary["decided"] == summary["by_status"]["approved"] + \
+                summary["by_status"]["rejected"]
+            assert all(summary["by_status"].values()) and all(summary["by_recommendation"].values())
+            assert all(summary["passenger_km"].values())  # every mode
+            years = [r["key"] for r in stats.by_dimension(session, viewer, "year", Filters())["rows"]]
+            assert len(years) >= 3
+            assert len(stats.by_dimension(session, viewer, "month", Filters())["rows"]) >= 24
+            assert summary["departures"] >= 1 and summary["avoided_digital_kg"] > 0
+        engine.dispose()
+        assert main(["demo-data", "--n", "0"]) == 2
+    finally:
+        get_settings.cache_clear()
