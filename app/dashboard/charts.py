@@ -47,7 +47,7 @@ _TEXTS = {
 }
 
 
-def format_number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+def format_number(value: float | None, lang: str, decimals: int = 0) -> str:
     """A number as the language writes it: sv 12 345,6 (no-break space, decimal comma), en 12,345.6; None is a dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -111,9 +111,9 @@ def bar_chart(rows: list[dict], measure: str, lang: str, title: str, unit: str =
 
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{title_id} {desc_id}" '
-        f'lang="{lang}" xml:lang="{lang}" font-family={quoteattr(FONT)} font-size="14" fill="{TEXT}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{height}" '
+         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{title_id} {desc_id}" '
+         f'lang="{lang}" xml:lang="{lang}" font-family={quoteattr(FONT)} font-size="14" fill="{TEXT}">'),
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="{BACKGROUND}"/>',

@@ -83,7 +83,9 @@ def read_stats_by_dimension(
             raise Unprocessable(f"the {dimension.value} rows have no measure {name!r}",
                                 errors=[{"field": "measure", "message": "not a measure of these rows", "type": "unavailable_measure"}])
         title = stats.chart_title(dimension.value, name, lang)
-        svg = bar_chart(body["rows"], name, lang, title, stats.unit(name))
+        # a proposal counts once per partner, goal or SDG: those rows have no meaningful total
+        svg = bar_chart(body["rows"], name, lang, title, stats.unit(name),
+                        total=dimension.value not in stats.TAG_DIMENSIONS)
         return conditional(svg.encode(), "image/svg+xml; charset=utf-8", if_none_match,
                            {"Vary": "Accept, Accept-Language", "Content-Language": lang})
     return _json(body, if_none_match)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from app.dashboard.charts import format_number
-from tests.browser.conftest import ARTIFACTS, DECISIONS, EXAMPLES, Service
+from tests.browser.conftest import ARTIFACTS, DECISIONS, EXAMPLES, Service, auth
 
 FIGURES = ("fig-proposals", "fig-share-approved", "fig-co2e", "fig-co2e-approved", "fig-avoided", "fig-share-digital")
 CHARTS = ("month", "department", "goal")
@@ -27,12 +28,12 @@ class Dashboard:
     page_errors: list[str] = field(default_factory=list)
 
     def wait_loaded(self, filters: str = "", lang: str = "sv") -> None:
-        self.page.wait_for_selector(f'main[aria-busy="false"][data-loaded-filters="{filters}"][data-loaded-lang="{lang}"]',
-                                    state="attached", timeout=30_000)
+        loaded = f'main[aria-busy="false"][data-loaded-filters="{filters}"][data-loaded-lang="{lang}"]'
+        self.page.wait_for_selector(loaded, state="attached", timeout=30_000)
 
     def figures(self) -> dict[str, str]:
-        return self.page.evaluate("ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).dataset.value]))",
-                                  list(FIGURES))
+        return self.page.evaluate(
+            "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).dataset.value]))", list(FIGURES))
 
     def table(self, name: str) -> list[dict[str, Any]]:
         return self.page.evaluate("""name => [...document.querySelectorAll(`#table-${name} tbody tr`)].map(tr => ({
@@ -195,7 +196,7 @@ def test_a_report_downloads_with_the_key_and_the_export_is_hidden_for_a_viewer(d
     download = info.value
     assert download.suggested_filename.startswith("klimatrapport") and download.suggested_filename.endswith(".csv")
     assert download.url.startswith("blob:")
-    assert open(download.path(), encoding="utf-8").read().strip()  # noqa: PTH123
+    assert Path(download.path()).read_text(encoding="utf-8").strip()
     page.wait_for_function("document.getElementById('status').textContent.includes('nedladdad')")
 
 
@@ -206,8 +207,10 @@ def test_the_controls_are_reached_by_keyboard_with_a_visible_focus(dashboard: Da
     seen = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        seen.append(page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
-            return {id: e.id || e.getAttribute('href') || e.tagName, outline: s.outlineStyle, width: s.outlineWidth}; }"""))
+        seen.append(page.evaluate("""() => {
+            const e = document.activeElement, s = getComputedStyle(e);
+            return {id: e.id || e.getAttribute('href') || e.tagName, outline: s.outlineStyle, width: s.outlineWidth};
+        }"""))
     ids = [s["id"] for s in seen]
     assert ids[0] == "#main"  # the skip link first
     assert {"lang-switch", "forget-key", "filter-year", "filter-department"} <= set(ids)
@@ -221,7 +224,7 @@ def test_the_key_stays_in_session_storage_and_nothing_leaves_the_origin(dashboar
     assert service.viewer not in stored and stored == "[]"
     assert service.viewer not in page.evaluate("document.cookie")
     assert dashboard.requests and all(service.viewer not in url for url in dashboard.requests + [page.url])
-    outside = [u for u in dashboard.requests if not (u.startswith(service.url + "/") or u.startswith(("blob:", "data:")))]
+    outside = [u for u in dashboard.requests if not u.startswith((service.url + "/", "blob:", "data:"))]
     assert outside == []
     assert dashboard.console_errors == [] and dashboard.page_errors == []
 
@@ -250,6 +253,14 @@ def test_a_rejected_key_is_forgotten_and_asked_for_again(service: Service, brows
     page.keyboard.press("Enter")
     page.wait_for_selector("main[aria-busy='false'][data-loaded-filters='']", state="attached")
     assert page.is_visible("#fig-proposals")
+    # a refused filter: the problem's detail is shown as text
+    page.evaluate("""() => { const o = document.createElement('option');
+        o.value = '1800'; o.textContent = '1800'; document.getElementById('filter-year').append(o); }""")
+    page.select_option("#filter-year", "1800")
+    page.wait_for_selector("#error:not([hidden])")
+    problem = httpx.get(service.url + "/v1/stats/summary", params={"year": 1800}, headers=auth(service.viewer))
+    assert problem.status_code == 422
+    assert page.text_content("#error") == "Något gick fel: " + problem.json()["detail"]
     page.click("#forget-key")
     assert page.evaluate("sessionStorage.getItem('vagval.apiKey')") is None and page.is_visible("#api-key")
     assert errors == []

@@ -93,7 +93,7 @@ def test_labels_and_title_are_escaped():
 def test_zero_rows_say_there_is_nothing_to_show():
     for lang, sentence in (("sv", "Det finns inget att visa"), ("en", "There is nothing to show")):
         root = parse(bar_chart([], "co2e_kg", lang, "T", "kg"))
-        assert root.findall(".//svg:rect[@fill='%s']" % BAR, NS) == []
+        assert root.findall(f".//svg:rect[@fill='{BAR}']", NS) == []
         assert root.find("svg:desc", NS).text.startswith(sentence)
         assert any(t.startswith(sentence) for t in ("".join(e.itertext()) for e in root.iterfind(".//svg:text", NS)))
 
