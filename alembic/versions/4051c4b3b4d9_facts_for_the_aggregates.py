@@ -75,6 +75,8 @@ def upgrade() -> None:
     sa.Column('avoided_digital_g', sa.Integer(), nullable=False),
     sa.Column('avoided_mode_shift_g', sa.Integer(), nullable=False),
     sa.Column('potential_avoided_g', sa.Integer(), nullable=False),
+    sa.Column('co2e_g_without_rf_approved', sa.Integer(), nullable=False),
+    sa.Column('trips_approved', sa.Integer(), nullable=False),
     sa.Column('trips_decided', sa.Integer(), nullable=False),
     sa.Column('trips_turned_digital', sa.Integer(), nullable=False),
     sa.Column('decided', sa.Integer(), nullable=False),

@@ -40,6 +40,8 @@ class StatsRollup(SQLModel, table=True):
     avoided_digital_g: int = 0
     avoided_mode_shift_g: int = 0
     potential_avoided_g: int = 0
+    co2e_g_without_rf_approved: int = 0
+    trips_approved: int = Field(default=0, description="approved proposals that travel (the climate report)")
     trips_decided: int = 0
     trips_turned_digital: int = 0
     decided: int = 0

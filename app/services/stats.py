@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from app.models import ProposalLeg, ProposalRecord, ProposalTag, Status, StatsRollup
+from app.models import ProposalLeg, ProposalRecord, ProposalTag, Role, Status, StatsRollup
 from app.models.base import iso
 from app.screening import Policy
 from app.screening.result import Recommendation
@@ -198,14 +198,14 @@ def _grouped_scan(session: Session, principal: Principal, filters: Filters,
     return out
 
 
-def _cells(principal: Principal, filters: Filters, dim: str) -> list:
+def cells(principal: Principal, filters: Filters, dim: str) -> list:
     """The rollup rows of one kind for a year and a department (and a submitter's own department only)."""
     where = [R.dim == dim]
     if filters.year is not None:
         where += [R.period >= f"{filters.year:04d}", R.period < f"{filters.year + 1:04d}"]
     if filters.department is not None:
         where.append(R.department == filters.department)
-    if principal.role.value == "submitter":
+    if principal.role == Role.submitter:
         where.append(R.department == principal.department)
     return where
 
@@ -222,7 +222,7 @@ def _grouped_rollup(session: Session, principal: Principal, filters: Filters,
     else:
         key, dim = R.key, dimension
     key = key.label("grp")
-    query = select(key, *_rollup_columns()).where(*_cells(principal, filters, dim))
+    query = select(key, *_rollup_columns()).where(*cells(principal, filters, dim))
     if dimension is not None:
         query = query.group_by(key)
     out = {row["grp"]: _measures(row) for row in session.execute(query).mappings() if row["proposals"]}
@@ -230,13 +230,13 @@ def _grouped_rollup(session: Session, principal: Principal, filters: Filters,
         return {}
     counts: dict[Any, dict[int, int]] = defaultdict(dict)
     if dimension is None or dimension in _ROLLUP_GROUP:
-        histogram = select(key, R.key, func.sum(R.proposals)).where(*_cells(principal, filters, "days"))
+        histogram = select(key, R.key, func.sum(R.proposals)).where(*cells(principal, filters, "days"))
         histogram = histogram.group_by(key, R.key) if dimension is not None else histogram.group_by(R.key)
         for k, cls, n in session.execute(histogram):
             counts[k][int(cls)] = counts[k].get(int(cls), 0) + int(n)
     else:
         histogram = select(R.key, func.sum(R.proposals)).where(
-            *_cells(principal, filters, f"days:{dimension}")).group_by(R.key)
+            *cells(principal, filters, f"days:{dimension}")).group_by(R.key)
         for both, n in session.execute(histogram):
             k, _, cls = both.rpartition("|")
             counts[k][int(cls)] = counts[k].get(int(cls), 0) + int(n)
@@ -260,7 +260,7 @@ _ZERO = {name: 0 for name in rollup.MEASURES} | {"as_of": None}
 
 def _as_of(session: Session, principal: Principal, filters: Filters, source: Source) -> Any:
     if _use_rollups(filters, source):
-        return session.execute(select(func.max(R.changed_at)).where(*_cells(principal, filters, ""))).scalar()
+        return session.execute(select(func.max(R.changed_at)).where(*cells(principal, filters, ""))).scalar()
     return session.execute(select(func.max(P.updated_at)).where(*conditions(principal, filters))).scalar()
 
 
@@ -272,7 +272,7 @@ def summary(session: Session, principal: Principal, filters: Filters, source: So
         measures = _measures(_ZERO)
     as_of = measures.pop("_as_of")
     if _use_rollups(filters, source):
-        versions = session.execute(select(R.key).where(*_cells(principal, filters, "policy")).group_by(R.key)
+        versions = session.execute(select(R.key).where(*cells(principal, filters, "policy")).group_by(R.key)
                                    .having(func.sum(R.proposals) > 0).order_by(R.key)).scalars().all()
     else:
         versions = session.execute(select(P.policy_version).where(*conditions(principal, filters))
@@ -319,7 +319,7 @@ def _goal_sdgs(policy: Policy, goal: int) -> list[int]:
 def _by_mode(session: Session, principal: Principal, filters: Filters, source: Source) -> list[dict[str, Any]]:
     """Per leg of the current screenings (withdrawn excluded): legs, proposals, passenger-km and CO2e by mode."""
     if _use_rollups(filters, source):
-        sums = select(R.key, *_rollup_columns()).where(*_cells(principal, filters, "mode")).group_by(R.key)
+        sums = select(R.key, *_rollup_columns()).where(*cells(principal, filters, "mode")).group_by(R.key)
         return [{"key": m["key"], "legs": int(m["legs"]), "proposals": int(m["proposals"]),
                  "passenger_km": km(m[f"pkm10_{m['key']}"]), "co2e_kg": kg(m["co2e_g"]),
                  "co2e_kg_without_rf": kg(m["co2e_g_without_rf"]), "co2e_kg_approved": kg(m["co2e_g_approved"])}
