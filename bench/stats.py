@@ -51,9 +51,9 @@ from app.db import normalise_url  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import ProposalLeg, ProposalRecord, ProposalTag  # noqa: E402
 from app.models.base import new_id  # noqa: E402
+from app.models.proposal import DecisionKind  # noqa: E402
 from app.screening import Proposal, default_policy, screen  # noqa: E402
 from app.services import demo, facts, rollup  # noqa: E402
-from app.models.proposal import DecisionKind  # noqa: E402
 from app.services.cases import departs  # noqa: E402
 from app.services.search import search_text  # noqa: E402
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from app.deps import AggregateFilters, IfNoneMatch, LanguageDep, PrincipalDep, SessionDep
-from app.errors import NotAcceptable, Unprocessable, responses
+from app.errors import NotAcceptable, responses
 from app.models.stats import LatestDecisions, StatsByDimension, StatsSummary
 from app.routing import JsonBodyRoute, conditional, negotiate
 from app.services import stats
@@ -76,16 +76,7 @@ def read_stats_by_dimension(
         return conditional(csv_table(body["rows"]).encode(), "text/csv; charset=utf-8", if_none_match,
                            {"Vary": "Accept", "Content-Disposition": f'attachment; filename="stats-{dimension.value}.csv"'})
     if wanted == SVG:
-        from app.dashboard.charts import bar_chart
-
-        name = (measure.value if measure else "co2e_kg")
-        if body["rows"] and name not in body["rows"][0]:
-            raise Unprocessable(f"the {dimension.value} rows have no measure {name!r}",
-                                errors=[{"field": "measure", "message": "not a measure of these rows", "type": "unavailable_measure"}])
-        title = stats.chart_title(dimension.value, name, lang)
-        # a proposal counts once per partner, goal or SDG: those rows have no meaningful total
-        svg = bar_chart(body["rows"], name, lang, title, stats.unit(name),
-                        total=dimension.value not in stats.TAG_DIMENSIONS)
+        svg = stats.chart(body, measure.value if measure else "co2e_kg", lang)
         return conditional(svg.encode(), "image/svg+xml; charset=utf-8", if_none_match,
                            {"Vary": "Accept, Accept-Language", "Content-Language": lang})
     return _json(body, if_none_match)

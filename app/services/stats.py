@@ -14,7 +14,9 @@ from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from app.models import ProposalLeg, ProposalRecord, ProposalTag, Role, Status, StatsRollup
+from app.dashboard.charts import bar_chart
+from app.errors import Unprocessable
+from app.models import ProposalLeg, ProposalRecord, ProposalTag, Role, StatsRollup, Status
 from app.models.base import iso
 from app.screening import Policy
 from app.screening.result import Recommendation
@@ -369,6 +371,18 @@ _DIMENSION_NAMES = {
     "sdg": ("per globalt mål", "by SDG"), "recommendation": ("per rekommendation", "by recommendation"),
     "status": ("per status", "by status"), "mode": ("per färdsätt", "by mode"),
 }
+
+
+def chart(table: dict[str, Any], measure: str, lang: str) -> str:
+    """A by_dimension answer as an accessible SVG bar chart of one measure."""
+    rows, dimension = table["rows"], table["dimension"]
+    if rows and measure not in rows[0]:
+        raise Unprocessable(f"the {dimension} rows have no measure {measure!r}",
+                            errors=[{"field": "measure", "message": "not a measure of these rows",
+                                     "type": "unavailable_measure"}])
+    # a proposal counts once per partner, goal or SDG: those rows have no meaningful total
+    return bar_chart(rows, measure, lang, chart_title(dimension, measure, lang), unit(measure),
+                     total=dimension not in TAG_DIMENSIONS)
 
 
 def chart_title(dimension: str, measure: str, lang: str) -> str:
