@@ -48,3 +48,16 @@ def test_the_ceiling_server_answers_exactly_as_the_service():
     finally:
         proposals.run_screen, Screening.model_dump_json = real_screen, real_dump
         sys.modules.pop("ceiling_server", None)
+
+
+def test_bench_stats_seeds_measures_and_exports_end_to_end(tmp_path):
+    """Every endpoint answers 200 at each size (the script stops otherwise) and each export is read to the end."""
+    run = subprocess.run([sys.executable, str(BENCH / "stats.py"), "--sizes", "300,600", "--repeat", "1",
+                          "--export-rows", "100"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    table = [line for line in lines if line.startswith("/v1/")]
+    assert len(table) == 16 and all(len(line.split()) == 4 for line in table)  # endpoint, 2 sizes, ratio
+    exports = [line for line in lines if " MB sent in " in line]
+    assert [line.split("  ")[0].strip() for line in exports] == [
+        "GET /v1/proposals (CSV)", "GET /v1/proposals (XLSX)", "activity plan (CSV)", "activity plan (XLSX)"]

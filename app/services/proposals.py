@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import to_json
 from sqlalchemy import insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -485,14 +486,21 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
 # -- listing -----------------------------------------------------------------------------------
 
 
+# what a list item shows: the columns only (a stored body is never read for the list, its CSV or XLSX)
+_LIST_COLUMNS = [ProposalRecord.__table__.c[name] for name in (
+    "id", "external_ref", "kind", "title", "department", "status", "focus_area", "start_date", "end_date",
+    "recommendation", "score", "co2e_kg", "co2e_kg_without_rf", "goals", "decision", "decided_by", "decided_at",
+    "submitted_by", "created_at", "updated_at")]
+
+
 def _query(principal: Principal, f: Filters):
     if principal.role == Role.viewer:
         raise Forbidden("a viewer key reads reference data and aggregates, not proposals")
-    return select(ProposalRecord).where(*conditions(principal, f)).order_by(ProposalRecord.created_at.desc(),
-                                                                          ProposalRecord.id.desc())
+    return sa_select(*_LIST_COLUMNS).where(*conditions(principal, f)).order_by(ProposalRecord.created_at.desc(),
+                                                                             ProposalRecord.id.desc())
 
 
-def _cursor(record: ProposalRecord, filters: Filters) -> str:
+def _cursor(record: Any, filters: Filters) -> str:
     raw = json.dumps([iso(record.created_at), record.id, filters.fingerprint]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -517,16 +525,22 @@ def _after(query, cursor: str, filters: Filters):
                        or_(ProposalRecord.created_at < created, ProposalRecord.id < last_id))
 
 
-def _item(r: ProposalRecord) -> dict[str, Any]:
+def _day(day: dt.date | str | None) -> str | None:
+    return None if day is None else day.isoformat() if isinstance(day, dt.date) else str(day)
+
+
+def _item(r: Any) -> dict[str, Any]:
+    """A list item (ProposalListItem's fields, in its order) from the list's columns."""
     decided = r.decided_at is not None and r.status in DECIDED  # an amended, re-screened case is open again
-    return ProposalListItem(
-        id=r.id, external_ref=r.external_ref, kind=r.kind, title=r.title, department=r.department, status=r.status,
-        focus_area=r.focus_area, start_date=r.start_date, end_date=r.end_date, recommendation=r.recommendation,
-        score=r.score, co2e_kg=r.co2e_kg, co2e_kg_without_rf=r.co2e_kg_without_rf,
-        goals=[int(g) for g in r.goals.split(",") if g], decision=r.decision if decided else None,
-        decided_by=r.decided_by if decided else None, decided_at=as_utc(r.decided_at) if decided else None,
-        submitted_by=r.submitted_by, created_at=as_utc(r.created_at), updated_at=as_utc(r.updated_at),
-    ).model_dump(mode="json")
+    return {
+        "id": r.id, "external_ref": r.external_ref, "kind": r.kind, "title": r.title, "department": r.department,
+        "status": r.status, "focus_area": r.focus_area, "start_date": _day(r.start_date), "end_date": _day(r.end_date),
+        "recommendation": r.recommendation, "score": r.score, "co2e_kg": r.co2e_kg,
+        "co2e_kg_without_rf": r.co2e_kg_without_rf, "goals": [int(g) for g in r.goals.split(",") if g],
+        "decision": r.decision if decided else None, "decided_by": r.decided_by if decided else None,
+        "decided_at": iso(r.decided_at) if decided else None, "submitted_by": r.submitted_by,
+        "created_at": iso(r.created_at), "updated_at": iso(r.updated_at),
+    }
 
 
 def page(session: Session, principal: Principal, filters: Filters, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -534,7 +548,7 @@ def page(session: Session, principal: Principal, filters: Filters, limit: int, c
     query = _query(principal, filters)
     if cursor:
         query = _after(query, cursor, filters)
-    rows = session.exec(query.limit(limit + 1)).all()
+    rows = session.execute(query.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [_item(r) for r in rows], "limit": limit,
@@ -553,7 +567,7 @@ def export_items(session: Session, principal: Principal, filters: Filters, chunk
     def items() -> Iterator[dict[str, Any]]:
         cursor = None
         while True:
-            rows = session.exec((_after(query, cursor, filters) if cursor else query).limit(chunk)).all()
+            rows = session.execute((_after(query, cursor, filters) if cursor else query).limit(chunk)).all()
             if not rows:
                 return
             yield from (_item(r) for r in rows)

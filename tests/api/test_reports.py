@@ -261,3 +261,9 @@ def test_exports_neutralise_formulas(client, submitter, officer, title):
     assert dict(zip(sheet[0], sheet[1]))["title"] == "'" + title
     plan = client.get("/v1/reports/activity-plan", params={"year": 2027}, headers={**officer, "Accept": XLSX})
     assert list(openpyxl.load_workbook(io.BytesIO(plan.content))["Aktivitetsplan"].values)[1][1] == "'" + title
+
+
+def test_the_list_reads_the_columns_its_items_show():
+    from app.services import proposals
+
+    assert proposals.CSV_COLUMNS == [c.name for c in proposals._LIST_COLUMNS]
