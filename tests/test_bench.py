@@ -59,5 +59,5 @@ def test_bench_stats_seeds_measures_and_exports_end_to_end(tmp_path):
     table = [line for line in lines if line.startswith("/v1/")]
     assert len(table) == 16 and all(len(line.split()) == 4 for line in table)  # endpoint, 2 sizes, ratio
     exports = [line for line in lines if " MB sent in " in line]
-    assert [line.split("  ")[0].strip() for line in exports] == [
+    assert [line.split(" heap ")[0].strip() for line in exports] == [
         "GET /v1/proposals (CSV)", "GET /v1/proposals (XLSX)", "activity plan (CSV)", "activity plan (XLSX)"]
