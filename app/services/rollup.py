@@ -174,8 +174,20 @@ def add(deltas: dict[Cell, dict[str, int]], contrib: dict[Cell, dict], sign: int
             target[name] = target.get(name, 0) + sign * value
 
 
-def _insert(conn: Connection):  # noqa: ANN202
-    return (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(StatsRollup.__table__)
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE adding to every sum, built once per dialect (building it costs ~3 ms)."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        table = StatsRollup.__table__
+        insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+        statement = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["dim", "period", "department", "key"],
+            set_={**{name: table.c[name] + insert.excluded[name] for name in MEASURES},
+                  "changed_at": insert.excluded.changed_at})
+    return statement
 
 
 def apply(conn: Connection, deltas: dict[Cell, dict[str, int]], when: dt.datetime) -> None:
@@ -189,12 +201,7 @@ def apply(conn: Connection, deltas: dict[Cell, dict[str, int]], when: dt.datetim
                      **{name: m.get(name, 0) for name in MEASURES}})
     if not rows:
         return
-    table = StatsRollup.__table__
-    statement = _insert(conn)
-    statement = statement.on_conflict_do_update(
-        index_elements=["dim", "period", "department", "key"],
-        set_={**{name: table.c[name] + statement.excluded[name] for name in MEASURES},
-              "changed_at": statement.excluded.changed_at})
+    statement = _upsert(conn.dialect.name)
     for start in range(0, len(rows), 500):
         conn.execute(statement, rows[start:start + 500])
 
