@@ -147,18 +147,18 @@ def _days(session: Session) -> ColumnElement:
     return func.extract("epoch", P.decided_at - P.created_at) / 86400.0
 
 
-def _grouping(dimension: str | None) -> tuple[ColumnElement | None, Any]:
-    """The column a dimension groups by, and the join it needs (a tag dimension: one row per tag)."""
+def _group_column(dimension: str | None) -> ColumnElement | None:
+    """The column a dimension groups the proposals by (a tag dimension: the tag's key, one row per tag)."""
     if dimension is None:
-        return None, None
+        return None
     if dimension in TAG_DIMENSIONS:
-        return ProposalTag.key, ProposalTag
-    column = {"year": P.period_year, "month": P.period_month, "department": P.department, "kind": P.kind,
-              "focus_area": P.focus_area, "recommendation": P.recommendation, "status": P.status}[dimension]
-    return column, None
+        return ProposalTag.key
+    return {"year": P.period_year, "month": P.period_month, "department": P.department, "kind": P.kind,
+            "focus_area": P.focus_area, "recommendation": P.recommendation, "status": P.status}[dimension]
 
 
-def _base(select_from, principal: Principal, filters: Filters, dimension: str | None, group: ColumnElement | None):
+def _base(select_from, principal: Principal, filters: Filters, dimension: str | None):
+    """The filtered proposals (joined to their tags of the dimension, for a tag dimension)."""
     query = select_from.where(*conditions(principal, filters))
     if dimension in TAG_DIMENSIONS:
         query = query.join(ProposalTag, and_(ProposalTag.proposal_id == P.id, ProposalTag.dim == dimension))
@@ -167,9 +167,9 @@ def _base(select_from, principal: Principal, filters: Filters, dimension: str | 
 
 def _grouped_scan(session: Session, principal: Principal, filters: Filters,
                   dimension: str | None) -> dict[Any, dict]:
-    group, _ = _grouping(dimension)
+    group = _group_column(dimension)
     key = (group if group is not None else literal_column("0")).label("key")
-    query = _base(select(key, *_measure_columns()).select_from(P), principal, filters, dimension, group)
+    query = _base(select(key, *_measure_columns()).select_from(P), principal, filters, dimension)
     rows: dict[Any, dict[str, Any]] = {}
     sums = query.group_by(key) if group is not None else query
     for row in session.execute(sums).mappings():
@@ -180,7 +180,7 @@ def _grouped_scan(session: Session, principal: Principal, filters: Filters,
     # passenger-km by mode: the legs of the current screenings (withdrawn excluded)
     pkm = select(key, ProposalLeg.mode, func.sum(func.round(ProposalLeg.passenger_km * 10))).select_from(P).join(
         ProposalLeg, ProposalLeg.proposal_id == P.id)
-    pkm = _base(pkm, principal, filters, dimension, group).where(_LIVE)
+    pkm = _base(pkm, principal, filters, dimension).where(_LIVE)
     pkm = pkm.group_by(key, ProposalLeg.mode) if group is not None else pkm.group_by(ProposalLeg.mode)
     for k, mode, tenths in session.execute(pkm):
         if k in rows:
@@ -189,8 +189,8 @@ def _grouped_scan(session: Session, principal: Principal, filters: Filters,
     # the decision-time histogram of each group, in the rollups' classes
     days = _days(session)
     cls = case(*[(days < edge, i) for i, edge in enumerate(rollup.DAY_CLASSES)], else_=len(rollup.DAY_CLASSES))
-    histogram = _base(select(key, cls.label("cls"), func.count()).select_from(P), principal, filters, dimension,
-                      group).where(P.status.in_(FINAL), P.decided_at.is_not(None))
+    histogram = _base(select(key, cls.label("cls"), func.count()).select_from(P), principal, filters,
+                      dimension).where(P.status.in_(FINAL), P.decided_at.is_not(None))
     histogram = histogram.group_by(key, cls) if group is not None else histogram.group_by(cls)
     counts: dict[Any, dict[int, int]] = defaultdict(dict)
     for k, c, n in session.execute(histogram):
