@@ -246,6 +246,18 @@ def _key_command(args: argparse.Namespace, action: str) -> int:
     return EXIT_OK
 
 
+def _progress_bar(label: str):  # noqa: ANN202
+    """A progress callback drawing `label [####......] done/total` on stderr."""
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr,
+              flush=True)
+
+    return progress
+
+
 def cmd_rescreen(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
@@ -255,12 +267,7 @@ def cmd_rescreen(args: argparse.Namespace) -> int:
         raise InputError("say which proposals: --all re-screens every undecided proposal")
     engine = _database()
 
-    def progress(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total if total else width
-        print(f"\rre-screening [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr,
-              flush=True)
-
+    progress = _progress_bar("re-screening")
     with Session(engine, expire_on_commit=False) as session:
         report = cases.rescreen_all(session, "vagval rescreen --all (command line)", None, progress)
     engine.dispose()
@@ -286,12 +293,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         raise InputError("--n is a number of proposals from 1 to 1,000,000")
     engine = _database()
 
-    def progress(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total if total else width
-        print(f"\rstoring demo proposals [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="",
-              file=sys.stderr, flush=True)
-
+    progress = _progress_bar("storing demo proposals")
     with Session(engine, expire_on_commit=False) as session:
         report = demo.fill(session, args.n, seed=args.seed, progress=progress)
     engine.dispose()

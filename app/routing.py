@@ -155,14 +155,20 @@ def entity_tag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
 
 
+def not_modified(tag: str, if_none_match: str | None) -> bool:
+    """If-None-Match names this tag (RFC 9110 §13.1.2: weak comparison, `*` matches any)."""
+    if not if_none_match:
+        return False
+    given = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in given or tag in given
+
+
 def conditional(body: bytes, media_type: str, if_none_match: str | None,
                 headers: dict[str, str] | None = None) -> Response:
     """The answer with its ETag, or 304 Not Modified when If-None-Match names it (RFC 9110 §13.1.2: weak
     comparison, `*` matches any)."""
     tag = entity_tag(body)
     headers = {"ETag": tag, "Cache-Control": "private, no-cache", **(headers or {})}
-    if if_none_match:
-        given = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        if "*" in given or tag in given:
-            return Response(status_code=304, headers=headers)
+    if not_modified(tag, if_none_match):
+        return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
 from app.errors import NotFound
-from app.routing import JsonBodyRoute
+from app.routing import JsonBodyRoute, not_modified
 
 router = APIRouter(tags=["dashboard"], route_class=JsonBodyRoute)
 
@@ -32,7 +32,7 @@ def _file(name: str) -> tuple[bytes, str]:
 def _serve(name: str, media_type: str, cache_control: str, if_none_match: str | None) -> Response:
     body, tag = _file(name)
     headers = {**SECURITY, "ETag": tag, "Cache-Control": cache_control}
-    if if_none_match and tag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
+    if not_modified(tag, if_none_match):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 

@@ -3,10 +3,8 @@ activity plan and the climate report, as JSON, CSV or XLSX by Accept."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response, StreamingResponse
@@ -16,9 +14,9 @@ from sqlmodel import Session
 from app.deps import AggregateFilters, IfNoneMatch, LanguageDep, PrincipalDep, SessionDep
 from app.errors import NotAcceptable, responses
 from app.models.reports import ActivityPlan, ClimateReport
-from app.routing import JsonBodyRoute, conditional, negotiate
+from app.routing import JsonBodyRoute, conditional, entity_tag, negotiate, not_modified
 from app.services import policies, reports
-from app.services.export import XLSX, csv_cell, xlsx_stream
+from app.services.export import XLSX, csv_lines, xlsx_stream
 from app.services.filters import Filters
 from app.services.keys import Principal
 
@@ -38,34 +36,16 @@ def _wanted(accept: str | None) -> str:
     return wanted
 
 
-def _not_modified(tag: str, if_none_match: str | None) -> bool:
-    return bool(if_none_match) and ("*" in if_none_match or tag in
-                                    {t.strip().removeprefix("W/") for t in if_none_match.split(",")})
-
-
 def _stream(chunks: Iterator[bytes | str], media_type: str, filename: str, tag: str) -> StreamingResponse:
     return StreamingResponse(chunks, media_type=media_type, headers={
         "ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Accept, Accept-Language",
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _csv_lines(header: list[str], rows: Iterator[list[Any]], chunk: int = 500) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for i, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(v) for v in row])
-        if i % chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 def _export(session: Session, principal: Principal, filters: Filters, wanted: str, lang: str, name: str,
             if_none_match: str | None, csv_part, xlsx_part) -> Response:  # noqa: ANN001
     tag = reports.validator(session, principal, filters, name, wanted, lang)
-    if _not_modified(tag, if_none_match):
+    if not_modified(tag, if_none_match):
         return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
     if wanted == CSV:
         return _stream(csv_part(), "text/csv; charset=utf-8", f"{name}.csv", tag)
@@ -89,7 +69,7 @@ def read_activity_plan(session: SessionDep, principal: PrincipalDep, filters: Ag
 
     def csv_part() -> Iterator[str]:
         items = reports.plan_items(session, principal, filters)
-        return _csv_lines(reports.PLAN_COLUMNS, (reports.plan_row(i) for i in items))
+        return csv_lines(reports.PLAN_COLUMNS, (reports.plan_row(i) for i in items))
 
     def xlsx_part():  # noqa: ANN202
         policy = policies.active(session)
@@ -127,11 +107,11 @@ def read_climate_report(
     if wanted == JSON:
         return conditional(to_json(report), JSON, if_none_match, {"Vary": "Accept"})
     body = to_json(report)
-    tag = '"' + reports.digest(body, wanted, lang) + '"'
-    if _not_modified(tag, if_none_match):
+    tag = entity_tag(body + repr((wanted, lang)).encode())
+    if not_modified(tag, if_none_match):
         return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
     name = f"klimatrapport-{report['filters']['from_year']}-{report['filters']['to_year']}"
     if wanted == CSV:
-        return _stream(_csv_lines(reports.CLIMATE_COLUMNS, iter(reports.climate_row(r) for r in report["years"])),
+        return _stream(csv_lines(reports.CLIMATE_COLUMNS, (reports.climate_row(r) for r in report["years"])),
                        "text/csv; charset=utf-8", f"{name}.csv", tag)
     return _stream(xlsx_stream(reports.climate_sheets(report, lang)), XLSX, f"{name}.xlsx", tag)

@@ -37,16 +37,29 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def csv_lines(header: list[str], rows: Iterable[list[Any]], chunk: int = 500) -> Iterator[str]:
+    """A header line, then the rows as CSV in chunks of `chunk` rows (for a streamed answer)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for i, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(v) for v in row])
+        if i % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
 def csv_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     """Rows as CSV with a header line; the columns are every key seen, in order, unless given."""
     flat_rows = [flat(r) for r in rows]
     columns = columns or list(dict.fromkeys(c for r in flat_rows for c in r))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for r in flat_rows:
-        writer.writerow([csv_cell(r.get(c)) for c in columns])
-    return buffer.getvalue()
+    return "".join(csv_lines(columns, ([r.get(c) for c in columns] for r in flat_rows)))
 
 
 def xlsx_value(value: Any) -> Any:

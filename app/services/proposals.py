@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
 from app.services import facts as proposal_facts
 from app.services import policies, rollup
-from app.services.export import csv_cell
+from app.services.export import csv_lines
 from app.services.filters import Filters, conditions
 from app.services.idempotency import Outcome
 from app.services.keys import Principal
@@ -584,23 +582,4 @@ def csv_rows(session: Session, principal: Principal, filters: Filters, chunk: in
              after: str | None = None) -> Iterator[str]:
     """Every matching proposal as CSV, sent in chunks; the goals of a row are joined by ';'."""
     items = export_items(session, principal, filters, chunk, after)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
-    batch: list[dict[str, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == chunk:
-            yield _csv_chunk(writer, buffer, batch)
-            batch = []
-    if batch:
-        yield _csv_chunk(writer, buffer, batch)
-
-
-def _csv_chunk(writer: Any, buffer: io.StringIO, items: list[dict[str, Any]]) -> str:
-    buffer.seek(0)
-    buffer.truncate()
-    for item in items:
-        writer.writerow([csv_cell(v) for v in export_row(item)])
-    return buffer.getvalue()
+    return csv_lines(CSV_COLUMNS, (export_row(item) for item in items), chunk)

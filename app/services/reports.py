@@ -383,10 +383,6 @@ def validator(session: Session, principal: Principal, filters: Filters, *parts: 
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:24] + '"'
 
 
-def digest(body: bytes, *parts: object) -> str:
-    return hashlib.sha256(body + repr(parts).encode()).hexdigest()[:24]
-
-
 _CLIMATE_HEADERS = {
     "sv": ["År", "CO2e (kg)", "CO2e utan höghöjdseffekt (kg)", "Personkilometer"],
     "en": ["Year", "CO2e (kg)", "CO2e without radiative forcing (kg)", "Passenger-km"],
