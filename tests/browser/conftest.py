@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-VAGVAL = Path(sys.executable).with_name("vagval")
+from tests.live import EXAMPLES, make_key, serve
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -73,37 +68,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run([str(VAGVAL), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, f"vagval {' '.join(args)} failed ({done.returncode}): {done.stderr}"
-    return json.loads(done.stdout)
-
-
-def make_key(env: dict[str, str], role: str, name: str, department: str | None = None) -> str:
-    args = ["keys", "create", "--role", role, "--name", name, "--json"]
-    return cli(env, *args, *(["--department", department] if department else []))["key"]
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"vagval serve exited with {process.returncode}:\n{log.read_text()[-4000:]}", pytrace=False)
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"vagval serve did not answer /healthz within {timeout} s:\n{log.read_text()[-4000:]}", pytrace=False)
-
-
 def example(name: str) -> dict[str, Any]:
     body = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     if name in EARLIER:
@@ -139,24 +103,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     viewer = make_key(env, "viewer", "Styrgruppen (webbläsartest)")
     officer = make_key(env, "officer", "Handläggare (webbläsartest)")
     submitters = {d: make_key(env, "submitter", f"Inlämnare {d}", d) for d in departments}
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(VAGVAL), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                    "--no-access-log"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(url, process, log)
-        running = Service(url=url, viewer=viewer, officer=officer, submitters=submitters, log=log)
+    with serve(env, folder) as url:
+        running = Service(url=url, viewer=viewer, officer=officer, submitters=submitters, log=folder / "server.log")
         seed(running)
         yield running
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
