@@ -312,8 +312,8 @@ def _changed_since(client, proposal_id: str, etag: str | None, read) -> str:  # 
         trail = client.audit(proposal_id)
     except ProblemError:
         trail = []
-    later = [e for e in trail if since is None or e["at"] > since] or trail[-1:]
-    who = "; ".join(f"{e['action']} by {e['actor']} at {e['at']}" for e in later[-3:]) or "unknown"
+    later = [e for e in trail if e["at"] > since] if since is not None else trail[-1:]  # unknown when: the last
+    who = "; ".join(f"{e['action']} by {e['actor']} at {e['at']}" for e in (later or trail[-1:])[-3:]) or "unknown"
     return (f"{proposal_id} changed since it was read (ETag {etag}; now {now.etag}, status {now['status']}): {who}. "
             f"Read it again (vagval proposals show {proposal_id}) and decide anew.")
 

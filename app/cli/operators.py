@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
 import click
 
 from app.cli.common import EXIT_OK, InputError, json_option, progress_bar, remote_options
