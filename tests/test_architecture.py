@@ -38,3 +38,47 @@ def test_the_check_itself_catches_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from app.models import proposal\nimport sqlmodel\n")
     assert _imports(bad) == ["app.models", "sqlmodel"]
+
+
+CLIENT = ENGINE.parent / "client"
+CLI = ENGINE.parent / "cli"
+SERVER = ("fastapi", "starlette", "sqlmodel", "sqlalchemy", "alembic", "uvicorn", "psycopg", "pydantic",
+          "pydantic_settings", "app.screening", "app.services", "app.models", "app.routers", "app.main", "app.db",
+          "app.settings", "app.errors", "app.deps")
+
+
+def test_the_officers_client_imports_nothing_of_the_server():
+    """app/client is built on httpx (and openpyxl for spreadsheets) and the standard library alone."""
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {"httpx", "openpyxl", "__future__"}
+    offenders = []
+    files = sorted(CLIENT.rglob("*.py"))
+    assert len(files) >= 5
+    for path in files:
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if not (top in allowed or name == "app.client" or name.startswith("app.client.")):
+                offenders.append(f"{path.name}: {name}")
+    assert offenders == []
+
+
+def test_the_officers_commands_import_nothing_of_the_server():
+    offenders = []
+    for path in (CLI / "officers.py", CLI / "output.py", CLI / "render.py", CLI / "common.py", CLI / "__init__.py"):
+        for name in _imports(path):
+            if name.startswith(SERVER):
+                offenders.append(f"{path.name}: {name}")
+    assert offenders == []
+
+
+def test_loading_the_client_and_the_command_line_loads_no_server_module():
+    """What a case officer's laptop runs: nothing of the server is imported (the operators' commands import it when
+    they run)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, app.client, app.client.template, app.client.submit, app.client.config, app.cli; "
+             f"print(sorted(m for m in sys.modules if m.startswith({SERVER!r})))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"

@@ -83,24 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vagval: {_problem_message(exc)}", file=sys.stderr)
         return exit_code(exc.status)
     except Exception as exc:  # noqa: BLE001 - one line for a person at a terminal, not a stack trace
-        return _server_side(exc)
+        return operators.server_side_failure(exc)
     return result if isinstance(result, int) else EXIT_OK
-
-
-def _server_side(exc: Exception) -> int:
-    """The operators' commands' own failures: a policy that cannot be loaded, a database that cannot be opened."""
-    from sqlalchemy.exc import OperationalError
-
-    from app.screening import PolicyError
-
-    if isinstance(exc, PolicyError):
-        print(f"vagval: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not isinstance(exc, OperationalError):
-        raise exc
-    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-    print(f"vagval: database{operators.database_url_for_humans()}: {reason}", file=sys.stderr)
-    return EXIT_ERROR
 
 
 __all__ = ["EXIT_AUTH", "EXIT_ERROR", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "cli", "main"]

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import EXIT_OK, InputError, json_option, progress_bar, remote_options
+from app.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    json_option,
+    progress_bar,
+    remote_options,
+)
 
 
 def read_proposal(path: Path):  # noqa: ANN201 - app.screening.Proposal, imported when needed
@@ -310,3 +318,20 @@ def database_url_for_humans() -> str:
         return f" {make_url(Settings().database_url).render_as_string(hide_password=True)}"
     except Exception:  # noqa: BLE001
         return ""
+
+
+def server_side_failure(exc: Exception) -> int:
+    """The exit code for an operator command's own failure: a policy that cannot be loaded, a database that cannot
+    be opened (one line, no stack trace); anything else is raised."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.screening import PolicyError
+
+    if isinstance(exc, PolicyError):
+        print(f"vagval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(exc, OperationalError):
+        raise exc
+    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    print(f"vagval: database{database_url_for_humans()}: {reason}", file=sys.stderr)
+    return EXIT_ERROR

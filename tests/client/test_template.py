@@ -11,7 +11,14 @@ import re
 import openpyxl
 import pytest
 
-from app.client.template import PlanError, example_body, read_plan, template_headers, write_csv, write_xlsx
+from app.client.template import (
+    PlanError,
+    example_body,
+    read_plan,
+    template_headers,
+    write_csv,
+    write_xlsx,
+)
 from app.screening import Proposal
 
 EN_HEADERS = [
