@@ -109,11 +109,12 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
     except ProblemError as exc:
         if exc.status == 401:
             raise
-        note = ""
-        if exc.status == 409 and exc.body.get("existing_id"):
-            note = f"already stored as {exc.body['existing_id']} (amend it there: vagval proposals show ID)"
-        return Outcome(row, "refused", problems=problems_of(row, exc), http_status=exc.status,
-                       id=exc.body.get("existing_id"), note=note)
+        problems = problems_of(row, exc)
+        if exc.status == 409 and exc.body.get("existing_id"):  # its external_ref is another stored proposal's
+            problems = [Problem(row.column_for("external_ref"), f"{exc.detail} (see vagval proposals show "
+                                f"{exc.body['existing_id']}; amend it there, or give this row its own reference)",
+                                "external_ref")]
+        return Outcome(row, "refused", problems=problems, http_status=exc.status)
     screening = stored.get("screening") or {}
     return Outcome(row, "stored", id=stored.get("id"), recommendation=screening.get("recommendation"),
                    score=screening.get("score"), replayed=stored.replayed)

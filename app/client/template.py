@@ -313,6 +313,10 @@ class Row:
         path = {"travel": "travel.legs[0].from", "travel.legs": "travel.legs[0].from",
                 "value_added": "value_added.development.answer", "goals": "goals[0].goal",
                 "eu_funding": "eu_funding.programme"}.get(path, path)
+        if path in self.columns:
+            return self.columns[path]
+        if _is_leaf(path):  # a column the file lacks: the template's name for it
+            return self._template_name(path)
         probe = path
         while probe:
             if probe in self.columns:
@@ -339,6 +343,11 @@ class Row:
     @property
     def title(self) -> str:
         return str(self.body.get("title") or "") if isinstance(self.body, dict) else ""
+
+
+def _is_leaf(path: str) -> bool:
+    generic = re.sub(r"\[\d+\]", "[{i}]", path)
+    return any(c.path == generic for c in BASE + GOAL_COLUMNS + LEG_COLUMNS)
 
 
 def _set(target: dict[str, Any], path: str, value: Any) -> None:

@@ -70,6 +70,13 @@ def test_ten_trips_two_wrong_then_fixed_and_run_again_gives_exactly_ten(live, tm
     third = json.loads(run(env, "submit", str(plan), "--json", check=0).stdout)  # and once more: nothing new
     assert (third["stored"], third["already_stored"], third["refused"]) == (10, 10, 0)
 
+    fill_plan(plan, tag, {3: {"Startdatum": "2027-02-28"}, 0: {"Beskrivning": "Ändrad efter inlämning"}})
+    changed = run(env, "submit", str(plan), check=1)  # a stored row changed: its reference is taken, not stored again
+    (refused,) = [r for r in tsv(changed.stdout) if r["result"] == "refused"]
+    assert (refused["line"], refused["column"]) == ("2", "Extern referens")
+    assert f"external_ref '{tag}-1' is already used by proposal {stored[0]['id']}" in refused["reason"]
+    assert len(json.loads(run(env, "proposals", "list", "--q", tag, "--json", check=0).stdout)) == 10
+
 
 def test_an_xlsx_plan_and_a_dry_run(live, tmp_path):
     tag = f"X{uuid.uuid4().hex[:6]}"
