@@ -122,7 +122,7 @@ def submit_command(files: tuple[Path, ...], dry_run: bool, as_json: bool, url: s
             with ProgressBar(f"{'Screening' if dry_run else 'Submitting'} {path.name}", len(rows)) as bar:
                 try:
                     outcomes += submit(client, rows, dry_run=dry_run, progress=lambda _: bar.advance())
-                except Exception:
+                except BaseException:  # the service gone, the key refused, or Ctrl-C
                     warn(f"stopped at {path} after {bar.done} of {len(rows)} rows; run the same command again "
                          "to go on (nothing is stored twice)")
                     raise
@@ -166,8 +166,11 @@ def screen_remote(file: Path, as_json: bool, lang: str, url: str | None, key: st
         rows = read_plan(file)
     except PlanError as exc:
         raise InputError(str(exc)) from None
-    if len(rows) != 1 or rows[0].problems:
+    if len(rows) != 1:
         raise InputError(f"{file}: screen takes one proposal; for a plan of several, use vagval submit --dry-run")
+    if rows[0].problems:
+        raise InputError("\n".join(f"{file}, line {rows[0].line}, column {p.column}: {p.message}"
+                                   for p in rows[0].problems))
     with connect(url, key, profile, language=lang) as client:
         result = client.screen(rows[0].body)
     if as_json:
@@ -227,8 +230,8 @@ def proposals_show(proposal_id: str, lang: str, as_json: bool, url: str | None, 
         emit_json(dict(proposal) | {"etag": proposal.etag})
         return EXIT_OK
     sv = lang == "sv"
-    head = [f"{'Id' if not sv else 'Id'}: {proposal['id']}   Status: {proposal['status']}   "
-            f"{'Revision' if not sv else 'Version'}: {proposal['revision']}   ETag: {proposal.etag}",
+    head = [f"Id: {proposal['id']}   Status: {proposal['status']}   "
+            f"{'Version' if sv else 'Revision'}: {proposal['revision']}   ETag: {proposal.etag}",
             f"{'Förvaltning' if sv else 'Department'}: {proposal['department']}   "
             f"{'Typ' if sv else 'Kind'}: {proposal['kind']}   "
             f"{'Datum' if sv else 'Dates'}: {proposal.get('start_date') or '-'} – {proposal.get('end_date') or '-'}   "

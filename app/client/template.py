@@ -567,7 +567,7 @@ def _read_csv(raw: bytes, where: str) -> list[Row]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise PlanError(f"{where}, line {reader.line_num}: {exc}") from None
-    return _mark_examples(rows)
+    return _mark_examples(rows, where)
 
 
 def _read_xlsx(raw: bytes, where: str) -> list[Row]:
@@ -592,7 +592,7 @@ def _read_xlsx(raw: bytes, where: str) -> list[Row]:
         if row is not None:
             rows.append(row)
     book.close()
-    return _mark_examples(rows)
+    return _mark_examples(rows, where)
 
 
 def _read_json(raw: bytes, where: str) -> list[Row]:
@@ -632,7 +632,9 @@ def _item_lines(text: str) -> Iterator[int]:
         _, index = decoder.raw_decode(text, index)
 
 
-def _mark_examples(rows: list[Row]) -> list[Row]:
+def _mark_examples(rows: list[Row], where: str) -> list[Row]:
+    if not rows:
+        raise PlanError(f"{where}: no proposals below the header (one row per proposal)")
     example = json.dumps(example_body(), sort_keys=True)
     for row in rows:
         row.example = not row.problems and json.dumps(row.body, sort_keys=True) == example
@@ -663,6 +665,15 @@ def example_body() -> dict[str, Any]:
     return row.body
 
 
+def _typed(heading: Heading, cell: str) -> Any:
+    """An example cell as a spreadsheet holds it: numbers as numbers, dates as dates."""
+    if cell and heading.column.kind in ("number", "whole"):
+        return _convert(heading.column.kind, cell)
+    if cell and heading.column.kind == "date":
+        return dt.date.fromisoformat(cell)
+    return cell
+
+
 def write_csv(out: Path, lang: str = "sv") -> None:
     """The template as CSV: semicolons and UTF-8 with a byte-order mark, as Excel in Swedish opens it."""
     headings = template_headers()
@@ -684,7 +695,7 @@ def write_xlsx(out: Path, lang: str = "sv") -> None:
     sheet = book.active
     sheet.title = "Aktivitetsplan"
     sheet.append([h.title(lang) for h in headings])
-    sheet.append(example_cells(headings))
+    sheet.append([_typed(h, cell) for h, cell in zip(headings, example_cells(headings))])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     lists = {"kind": "resa,projekt,aktivitet", "answer": "ja,delvis,nej", "tristate": "ja,nej,vet ej",
              "bool": "ja,nej", "mode": "flyg,tåg,buss,bil,taxi,färja", "cabin": "ekonomi,business",

@@ -152,6 +152,8 @@ def test_an_unknown_or_repeated_header_stops_the_file_with_a_suggestion(tmp_path
         read_plan(write(tmp_path / "a.csv", [["Typ", "Titel", "Förvaltnign"], ["resa", "x", "y"]]))
     with pytest.raises(PlanError, match=r"column C \('Title'\) repeats column B \('Titel'\)"):
         read_plan(write(tmp_path / "b.csv", [["Typ", "Titel", "Title"], ["resa", "x", "y"]]))
+    with pytest.raises(PlanError, match=r"h.csv: no proposals below the header"):
+        read_plan(write(tmp_path / "h.csv", [["Typ", "Titel"], [], ["", ""]]))
     with pytest.raises(PlanError, match="numbered 1 to 50"):
         read_plan(write(tmp_path / "c.csv", [["Typ", "Delsträcka 51 från"], ["resa", "x"]]))
 
