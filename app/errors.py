@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.screening import PolicyError, ProposalError, UnknownPlaceError
 from app.screening.policy import field_path
+from app.screening.proposal import NO_NUL, VISIBLE
 
 log = logging.getLogger("vagval")
 
@@ -149,9 +150,21 @@ def _field(loc: list[Any], strip: tuple[str, ...]) -> str:
     return location([part for part in loc if not (isinstance(part, str) and _UNION_MEMBER.match(part))])
 
 
+def _message(error: dict[str, Any]) -> str:
+    """pydantic's message, or for the text patterns what they mean (the pattern itself helps nobody)."""
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        if pattern == VISIBLE:
+            return ("must hold a visible character, and no control characters (other than tab and newline) or "
+                    "bidirectional overrides")
+        if pattern == NO_NUL:
+            return "no control characters (other than tab and newline) or bidirectional overrides"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
 def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    out = [{"field": _field(list(e.get("loc", ())), strip),
-            "message": str(e.get("msg", "")).removeprefix("Value error, "), "type": e.get("type")} for e in errors]
+    out = [{"field": _field(list(e.get("loc", ())), strip), "message": _message(e), "type": e.get("type")}
+           for e in errors]
     # Of a union's members, the one the input was meant for explains the problem; "not a string" about a place
     # given as coordinates does not. Type mismatches go when the same field has another error.
     def other_error(e: dict[str, Any]) -> bool:
@@ -197,6 +210,8 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title
         if status == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
+            if len(request.url.path) > 1 and request.url.path.endswith("/"):
+                detail += f" (paths have no trailing slash: {request.url.path.rstrip('/')})"
         headers = dict(getattr(exc, "headers", None) or {})
         if status == 405:
             allowed = _allowed_methods(request)

@@ -16,7 +16,18 @@ from app import __version__, errors
 from app.db import dispose, make_engine
 from app.metrics import Metrics
 from app.middleware import BodyLimit, HeadAsGet, RequestId
-from app.routers import cases, dashboard, health, keys, policies, proposals, reference, reports, screenings, stats
+from app.routers import (
+    cases,
+    dashboard,
+    health,
+    keys,
+    policies,
+    proposals,
+    reference,
+    reports,
+    screenings,
+    stats,
+)
 from app.screening.engine import warm_up
 from app.screening.policy import Policy
 from app.services import policies as policy_service
@@ -55,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Vägval", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   generate_unique_id_function=_operation_id,
+                  redirect_slashes=False,  # a redirect would echo the Host header: a trailing slash is a 404
                   strict_content_type=False)  # a body without Content-Type is read as JSON (app.routing checks it)
     app.state.settings = settings
     for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,

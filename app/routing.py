@@ -29,8 +29,16 @@ def check_json(body: bytes) -> Any:
     """The body parsed as strict JSON (RFC 8259), or MalformedJson saying why not."""
     if not body.strip():
         raise MalformedJson("the request body is empty; send a JSON object")
+    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        raise MalformedJson("the request body is not valid JSON: it starts with a byte-order mark; send UTF-8 "
+                            "without one (RFC 8259 §8.1)")
     try:
-        return json.loads(body, parse_constant=_no_constants)
+        text = body.decode("utf-8")  # json.loads would also take UTF-16 and UTF-32: JSON over HTTP is UTF-8
+    except UnicodeDecodeError as exc:
+        raise MalformedJson(f"the request body is not valid JSON: it is not UTF-8 (byte {exc.start}); send UTF-8") \
+            from None
+    try:
+        return json.loads(text, parse_constant=_no_constants)
     except RecursionError:
         raise MalformedJson("the request body is not valid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:

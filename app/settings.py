@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     batch_max_items: int = Field(default=10_000, ge=1)
     batch_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     idempotency_retention_hours: int = Field(default=24, ge=1)
+    # how long a request's claim on its Idempotency-Key holds before a retry may take it over (SPEC §10): longer
+    # than any request runs, so that a retry never runs the work beside the first
+    idempotency_lease_seconds: float = Field(default=30, gt=0, le=3600)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     sqlite_checkpoint_interval_ms: int = Field(default=500, ge=10, description="the server's WAL checkpoint period")
     db_pool_size: int = Field(default=10, ge=1)
@@ -33,6 +36,10 @@ class Settings(BaseSettings):
     @property
     def idempotency_retention(self) -> dt.timedelta:
         return dt.timedelta(hours=self.idempotency_retention_hours)
+
+    @property
+    def idempotency_lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.idempotency_lease_seconds)
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,9 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str = Field(max_length=255)
     request_hash: str = Field(max_length=64)
     state: str = Field(max_length=20)  # "in_progress" or "done"
+    # an in-progress claim: who holds it (a random token) and since when; after the lease a retry may take it over
+    claim: str | None = Field(default=None, max_length=32)
+    claimed_at: dt.datetime | None = None
     status_code: int | None = None
     response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     response_headers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -54,7 +54,7 @@ def create_decision(
                                          decision.model_dump_json().encode())
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: cases.decide(s, principal, proposal_id, decision, if_match, lang, request_id),
-                           settings.idempotency_retention)
+                           settings)
 
 
 @router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalPublic,
@@ -69,7 +69,7 @@ def create_withdrawal(
     fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/withdraw", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: cases.withdraw(s, principal, proposal_id, if_match, lang, request_id),
-                           settings.idempotency_retention)
+                           settings)
 
 
 @router.post("/proposals/{proposal_id}/rescreen", response_model=ProposalRescreened,
@@ -81,7 +81,7 @@ def create_rescreen(
     """A new screening under the active policy; the earlier one stays in the history (`previous_screening` names it)."""
     fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/rescreen", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: cases.rescreen(s, principal, proposal_id, lang, request_id), settings.idempotency_retention)
+                           lambda s: cases.rescreen(s, principal, proposal_id, lang, request_id), settings)
 
 
 @router.get("/proposals/{proposal_id}/audit", response_model=list[AuditEntry], responses=responses(401, 403, 404, 503),
@@ -102,4 +102,4 @@ def create_rescreen_all(
     fp = lambda: idempotency.fingerprint("POST", "/v1/rescreen", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: idempotency.Outcome(200, cases.rescreen_all(s, principal, request_id)),
-                           settings.idempotency_retention)
+                           settings)

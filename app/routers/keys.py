@@ -77,7 +77,7 @@ def create_key(
         return _created(keys.key_info(key, client), token)
 
     fp = lambda: idempotency.fingerprint("POST", "/v1/keys", body.model_dump_json().encode())  # noqa: E731
-    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings.idempotency_retention)
+    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings)
 
 
 @router.get("/{key_id}", response_model=KeyPublic, responses=responses(401, 403, 404, 422, 503),
@@ -97,7 +97,7 @@ def revoke_key(
     fp = lambda: idempotency.fingerprint("POST", f"/v1/keys/{key_id}/revoke", b"")  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: Outcome(200, keys.revoke(s, key_id, principal.name, request_id)),
-                           settings.idempotency_retention)
+                           settings)
 
 
 @router.post("/{key_id}/rotate", status_code=201, response_model=KeyCreated,
@@ -114,4 +114,4 @@ def rotate_key(
         info, token = keys.rotate(s, key_id, principal.name, request_id)
         return _created(info, token)
 
-    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings.idempotency_retention)
+    return idempotency.run(session, engine, principal, idempotency_key, fp, work, settings)

@@ -110,7 +110,7 @@ def create_policy(
 
     fp = lambda: idempotency.fingerprint("POST", "/v1/policies", json.dumps(data, sort_keys=True, default=str).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp, work,
-                           settings.idempotency_retention)
+                           settings)
 
 
 @router.post("/{version}/activate", response_model=PolicyPublic, responses=responses(401, 403, 404, 503),
@@ -124,4 +124,4 @@ def activate_policy(
     return idempotency.run(
         session, engine, principal, idempotency_key, fp,
         lambda s: Outcome(200, policies.activate(s, version, principal.name, request_id).model_dump(mode="json")),
-        settings.idempotency_retention)
+        settings)

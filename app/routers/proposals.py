@@ -62,7 +62,7 @@ def create_proposal(
     """Screen a proposal under the active policy and store both; submitter keys, for their own department."""
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: proposals.create(s, principal, proposal, lang, request_id), settings.idempotency_retention)
+                           lambda s: proposals.create(s, principal, proposal, lang, request_id), settings)
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -117,7 +117,7 @@ def create_proposal_batch(
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
     fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), settings.idempotency_retention)
+                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), settings)
 
 
 @router.get("", response_model=ProposalPage,

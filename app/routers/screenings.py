@@ -30,4 +30,4 @@ def create_screening(
     fp = lambda: idempotency.fingerprint("POST", "/v1/screenings", proposal.model_dump_json(by_alias=True).encode())  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
                            lambda s: proposals.preview(s, proposal, lang),
-                           settings.idempotency_retention)
+                           settings)

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "lulea-2019-2023-rev-2021-12-03.toml"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 IataCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-PositiveFactor = Annotated[float, Field(ge=0)]
+PositiveFactor = Annotated[float, Field(strict=True, ge=0)]
 
 
 class PartnerStatus(StrEnum):
@@ -52,18 +52,18 @@ class PolicyInfo(_Model):
 class MotivationRule(_Model):
     """What counts as a substantive motivation (SPEC §3: at least 20 characters and 3 words)."""
 
-    min_chars: Annotated[int, Field(ge=0)]
-    min_words: Annotated[int, Field(ge=0)]
+    min_chars: Annotated[int, Field(strict=True, ge=0)]
+    min_words: Annotated[int, Field(strict=True, ge=0)]
 
 
 class Weights(_Model):
-    value_added: Annotated[float, Field(ge=0)]
-    goals: Annotated[float, Field(ge=0)]
-    climate: Annotated[float, Field(ge=0)]
-    focus_area: Annotated[float, Field(ge=0)]
-    partners: Annotated[float, Field(ge=0)]
-    gender_equality: Annotated[float, Field(ge=0)]
-    eu_funding: Annotated[float, Field(ge=0)]
+    value_added: Annotated[float, Field(strict=True, ge=0)]
+    goals: Annotated[float, Field(strict=True, ge=0)]
+    climate: Annotated[float, Field(strict=True, ge=0)]
+    focus_area: Annotated[float, Field(strict=True, ge=0)]
+    partners: Annotated[float, Field(strict=True, ge=0)]
+    gender_equality: Annotated[float, Field(strict=True, ge=0)]
+    eu_funding: Annotated[float, Field(strict=True, ge=0)]
 
     @model_validator(mode="after")
     def _sum_to_100(self) -> Weights:
@@ -73,7 +73,7 @@ class Weights(_Model):
         return self
 
 
-Score = Annotated[float, Field(ge=0, le=100)]
+Score = Annotated[float, Field(strict=True, ge=0, le=100)]
 
 
 class ValueAddedScores(_Model):
@@ -88,7 +88,7 @@ class GoalScores(_Model):
 
 
 class ClimateScores(_Model):
-    kg_per_point: Annotated[float, Field(gt=0)]
+    kg_per_point: Annotated[float, Field(strict=True, gt=0)]
     max_emission_penalty: Score
     avoidable_flight_penalty: Score
 
@@ -136,12 +136,12 @@ class Question(_Model):
 
 
 class Goal(_Model):
-    number: Annotated[int, Field(ge=1, le=9)]
+    number: Annotated[int, Field(strict=True, ge=1, le=9)]
     label: str
     title_sv: str
     title_en: str
-    sdgs_official: list[Annotated[int, Field(ge=1, le=17)]]
-    sdgs_proposed: list[Annotated[int, Field(ge=1, le=17)]]
+    sdgs_official: list[Annotated[int, Field(strict=True, ge=1, le=17)]]
+    sdgs_proposed: list[Annotated[int, Field(strict=True, ge=1, le=17)]]
     sdg_note: str
 
 
@@ -195,7 +195,7 @@ class Corridor(_Model):
     ends: tuple[str, str]
     modes: list[Literal["train", "bus", "ferry"]]
     night_train: bool = False
-    routed_km: Annotated[float, Field(gt=0)] | None = None
+    routed_km: Annotated[float, Field(strict=True, gt=0)] | None = None
     routed_km_source: str | None = None
     via_sv: str = ""
     via_en: str = ""
@@ -216,19 +216,19 @@ class PresenceReason(_Model):
 
 class Travel(_Model):
     presence_reasons: list[PresenceReason]
-    traffic_safety_max_car_km: Annotated[float, Field(gt=0)]
-    mode_shift_max_km: Annotated[float, Field(gt=0)]
-    corridor_radius_km: Annotated[float, Field(gt=0)]
+    traffic_safety_max_car_km: Annotated[float, Field(strict=True, gt=0)]
+    mode_shift_max_km: Annotated[float, Field(strict=True, gt=0)]
+    corridor_radius_km: Annotated[float, Field(strict=True, gt=0)]
     alternative_modes: list[Literal["train", "bus", "ferry"]]
-    surface_alternative_min_km: Annotated[float, Field(ge=0)]
-    surface_alternative_max_km: Annotated[float, Field(gt=0)]
-    default_occupants_max: Annotated[int, Field(ge=1, le=9)]
+    surface_alternative_min_km: Annotated[float, Field(strict=True, ge=0)]
+    surface_alternative_max_km: Annotated[float, Field(strict=True, gt=0)]
+    default_occupants_max: Annotated[int, Field(strict=True, ge=1, le=9)]
 
 
 class Distance(_Model):
-    earth_radius_km: Annotated[float, Field(gt=0)]
-    short_haul_below_km: Annotated[float, Field(gt=0)]
-    detour: dict[Literal["flight", "train", "bus", "car", "taxi", "ferry"], Annotated[float, Field(ge=1)]]
+    earth_radius_km: Annotated[float, Field(strict=True, gt=0)]
+    short_haul_below_km: Annotated[float, Field(strict=True, gt=0)]
+    detour: dict[Literal["flight", "train", "bus", "car", "taxi", "ferry"], Annotated[float, Field(strict=True, ge=1)]]
     detour_source: str
     nordic_rail_countries: list[CountryCode]
 
@@ -251,7 +251,7 @@ class Factor(_Model):
     wtt_included: bool = False
     unit: Literal["pkm", "vkm", "participant_hour"]
     source: str
-    year: Annotated[int, Field(ge=1990, le=2100)]
+    year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
     note: str = ""
 
     @property
@@ -270,18 +270,18 @@ class Digital(_Model):
     range_low: PositiveFactor
     range_high: PositiveFactor
     range_source: str
-    default_hours_per_day: Annotated[float, Field(gt=0, le=24)]
+    default_hours_per_day: Annotated[float, Field(strict=True, gt=0, le=24)]
 
 
 class Reporting(_Model):
     """What the climate report (SPEC §8) measures against: a baseline year, the target year of climate neutrality
     (a straight line from the baseline year's figure to zero) and where flights split short from long."""
 
-    baseline_year: Annotated[int, Field(ge=1990, le=2100, strict=True)]
+    baseline_year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
     baseline_year_source: str
-    target_year: Annotated[int, Field(ge=1990, le=2200, strict=True)]
+    target_year: Annotated[int, Field(strict=True, ge=1990, le=2200)]
     target_year_source: str
-    flight_split_km: Annotated[float, Field(gt=0)]
+    flight_split_km: Annotated[float, Field(strict=True, gt=0)]
     flight_split_source: str
 
     @model_validator(mode="after")

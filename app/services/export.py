@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,10 +19,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# What a spreadsheet may skip before it reads a formula: spaces, zero-width and other invisible characters.
+_INVISIBLE_LEAD = re.compile(r"^[\s\u00a0\u180e\u200b-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+")
+_FULL_WIDTH_FORMULA = ("\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe62", "\ufe63", "\ufe66", "\u2212")
+
+
 def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
+    """A cell a spreadsheet will not run: text that starts like a formula — also behind leading spaces or invisible
+    characters, and with the full-width or small forms of = + - @ — gets a leading apostrophe (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    lead = _INVISIBLE_LEAD.sub("", text)
+    if text.startswith(_FORMULA_START) or lead.startswith(_FORMULA_START + _FULL_WIDTH_FORMULA):
+        return "'" + text
+    return text
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:

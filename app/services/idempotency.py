@@ -1,8 +1,15 @@
 """Safe retries: `Idempotency-Key` on every POST, scoped per client, kept for a retention period.
 
 Same key and same body -> the stored response again, with `Idempotent-Replayed: true`.
-Same key and another body -> 422. The same key while the first request is still running -> 409.
+Same key and another body -> 422. The same key while the first request is still running -> 409 with `Retry-After`.
 The response is stored in the same transaction as the work it describes: either both or neither.
+
+A request claims its key (committed at once) and holds the claim for a lease (`VAGVAL_IDEMPOTENCY_LEASE_SECONDS`,
+30 s). A request that died without an answer — the server killed, the database gone — leaves its claim behind;
+once the lease has run out, a retry with the same key and body takes the claim over and does the work. The work
+commits only while its request still holds the claim (the claim's token is checked in the work's own transaction),
+so a first request that was merely slow and a retry that took over never both commit: one stores, the other gets
+409 and then the replay.
 """
 
 from __future__ import annotations
@@ -10,13 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.responses import Response
 from pydantic_core import to_json
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -24,6 +33,7 @@ from app.errors import Conflict, Unprocessable
 from app.models import IdempotencyRecord
 from app.models.base import as_utc, utcnow
 from app.services.keys import Principal
+from app.settings import Settings
 
 MAX_KEY_LENGTH = 255
 
@@ -57,7 +67,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def run(session: Session, engine: Engine, principal: Principal, key: str | None,
-        request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], retention: dt.timedelta) -> Response:
+        request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], settings: Settings) -> Response:
     """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given)."""
     if key is None:
         outcome = work(session)
@@ -68,36 +78,49 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
         raise Unprocessable("Idempotency-Key must be 1-255 printable characters",
                             errors=[{"field": "Idempotency-Key", "message": "1-255 printable characters", "type": "header"}])
     fingerprint_ = request_fingerprint()
-    claim_id = _claim(engine, principal.client_id, key, fingerprint_, retention)
-    if isinstance(claim_id, Outcome):
-        return claim_id.response(replayed=True)
+    claim = _claim(engine, principal.client_id, key, fingerprint_, settings.idempotency_retention,
+                   settings.idempotency_lease)
+    if isinstance(claim, Outcome):
+        return claim.response(replayed=True)
+    claim_id, token = claim
     try:
         outcome = work(session)
-        record = session.get(IdempotencyRecord, claim_id)
-        if record is None:  # purged under us (retention): store afresh
-            record = IdempotencyRecord(client_id=principal.client_id, key=key, request_hash=fingerprint_, state="done")
-        record.state = "done"
-        record.status_code = outcome.status
         stored = outcome.body if outcome.replay_body is None else outcome.replay_body
-        record.response_body = stored.decode() if isinstance(stored, bytes) else to_json(stored).decode()
-        record.response_headers = outcome.headers
-        session.add(record)
+        done = {"state": "done", "claim": None, "status_code": outcome.status,
+                "response_body": stored.decode() if isinstance(stored, bytes) else to_json(stored).decode(),
+                "response_headers": outcome.headers}
+        held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
+            IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_progress",
+            IdempotencyRecord.claim == token).values(**done)).rowcount
+        if held != 1:
+            if session.get(IdempotencyRecord, claim_id) is not None:  # a retry took the claim over after the lease
+                raise _in_progress(settings.idempotency_lease.total_seconds())
+            session.add(IdempotencyRecord(client_id=principal.client_id, key=key, request_hash=fingerprint_,
+                                          **done))  # purged under us (retention): store afresh
         session.commit()
     except BaseException:
         session.rollback()
-        _release(engine, claim_id)
+        _release(engine, claim_id, token)
         raise
     return outcome.response()
 
 
-def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str,
-           retention: dt.timedelta) -> int | Outcome:
-    """Claim the key in its own committed transaction; or the stored outcome to replay; or 409/422."""
+def _in_progress(retry_after: float) -> Conflict:
+    return Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
+                    headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
+
+
+def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, retention: dt.timedelta,
+           lease: dt.timedelta) -> tuple[int, str] | Outcome:
+    """Claim the key in its own committed transaction (or take over a claim whose lease ran out); or the stored
+    outcome to replay; or 409/422."""
+    token = secrets.token_hex(16)
     with Session(engine) as s:
         for _ in range(2):
+            now = utcnow()
             existing = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.client_id == client_id,
                                                               IdempotencyRecord.key == key)).first()
-            if existing is not None and as_utc(existing.created_at) < utcnow() - retention:
+            if existing is not None and as_utc(existing.created_at) < now - retention:
                 s.delete(existing)
                 s.commit()
                 existing = None
@@ -106,24 +129,40 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str,
                     raise Unprocessable(
                         "this Idempotency-Key was used with another request; use a new key for a new request",
                         errors=[{"field": "Idempotency-Key", "message": "reused with a different request", "type": "header"}])
-                if existing.state != "done":
-                    raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                                   headers={"Retry-After": "1"})
-                return Outcome(existing.status_code or 200, json.loads(existing.response_body or "null"),
-                               dict(existing.response_headers or {}))
-            record = IdempotencyRecord(client_id=client_id, key=key, request_hash=request_fingerprint, state="in_progress")
+                if existing.state == "done":
+                    return Outcome(existing.status_code or 200, json.loads(existing.response_body or "null"),
+                                   dict(existing.response_headers or {}))
+                since = as_utc(existing.claimed_at or existing.created_at)
+                if since > now - lease:
+                    raise _in_progress((since + lease - now).total_seconds())
+                taken = s.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
+                    IdempotencyRecord.id == existing.id, IdempotencyRecord.state == "in_progress",
+                    IdempotencyRecord.claim == existing.claim if existing.claim is not None
+                    else IdempotencyRecord.claim.is_(None)).values(claim=token, claimed_at=now)).rowcount
+                s.commit()
+                if taken == 1:  # the lease had run out: this request does the work now
+                    return existing.id, token
+                s.expire_all()
+                continue  # another retry took it over first: look again
+            record = IdempotencyRecord(client_id=client_id, key=key, request_hash=request_fingerprint,
+                                       state="in_progress", claim=token, claimed_at=now)
             s.add(record)
             try:
                 s.commit()
-                return record.id
+                return record.id, token
             except IntegrityError:  # claimed concurrently: look again
                 s.rollback()
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                       headers={"Retry-After": "1"})
+        raise _in_progress(lease.total_seconds())
 
 
-def _release(engine: Engine, claim_id: int) -> None:
-    with Session(engine) as s:
-        s.exec(delete(IdempotencyRecord).where(IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_progress"))
-        s.commit()
-
+def _release(engine: Engine, claim_id: int, token: str) -> None:
+    """A request that failed gives its claim back, so that a retry need not wait for the lease (when the database
+    is gone, it cannot: then the lease frees it)."""
+    try:
+        with Session(engine) as s:
+            s.exec(delete(IdempotencyRecord).where(IdempotencyRecord.id == claim_id,  # type: ignore[call-overload]
+                                                   IdempotencyRecord.state == "in_progress",
+                                                   IdempotencyRecord.claim == token))
+            s.commit()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass

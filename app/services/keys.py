@@ -146,12 +146,25 @@ def revoke(session: Session, key_id: str, actor: str, request_id: str | None = N
     """Revoke a key; it is refused from the next request on."""
     key, client = _key(session, key_id)
     if key.revoked_at is None:
+        admin = client.role == Role.admin
+        if admin:  # the admins' keys locked (PostgreSQL) so that two revocations cannot each leave the other's
+            session.exec(_active_admin_keys().with_for_update()).all()
         key.revoked_at = utcnow()
         session.add(key)
+        session.flush()  # on SQLite the write lock is held from here: the count below is not raced
+        if admin and not session.exec(_active_admin_keys()).first():
+            session.rollback()
+            raise Conflict("this is the last admin key: revoking it would lock every admin out; create another "
+                           "admin key first (vagval keys create --role admin), then revoke this one")
         session.add(AuditEvent(actor=actor, request_id=request_id, action="key.revoked", entity_type="api_key",
                                entity_id=key.id, details={"client": client.name, "prefix": key.prefix}))
         session.commit()
     return key_info(key, client)
+
+
+def _active_admin_keys():  # noqa: ANN202
+    return select(ApiKey.id).join(Client, Client.id == ApiKey.client_id).where(Client.role == Role.admin,
+                                                                                 ApiKey.revoked_at.is_(None))
 
 
 def rotate(session: Session, key_id: str, actor: str, request_id: str | None = None) -> tuple[dict, str]:
