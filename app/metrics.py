@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
+from app import __version__, logs
 from app.screening import ENGINE_VERSION
 
 REQUESTS = Counter("vagval_http_requests", "HTTP requests answered, by method, route template and status",
@@ -59,5 +66,8 @@ class Metrics:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            seconds = time.perf_counter() - start
             REQUESTS.labels(method, template, str(status)).inc()
-            LATENCY.labels(method, template).observe(time.perf_counter() - start)
+            LATENCY.labels(method, template).observe(seconds)
+            logs.request_line(request_id=scope.get("state", {}).get("request_id"), key=logs.key_prefix(scope["headers"]),
+                              method=method, route=template, status=status, seconds=seconds)

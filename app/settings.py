@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,7 +32,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     worker_threads: int = Field(default=40, ge=1, le=1000,
                                 description="threads that run sync routes and dependencies (anyio's default is 40)")
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"  # VAGVAL_LOG_LEVEL
 
     @property
     def idempotency_retention(self) -> dt.timedelta:

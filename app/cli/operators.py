@@ -115,9 +115,10 @@ def examples_command(directory: Path, lang: str, policy: str | None) -> int:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--no-access-log", is_flag=True)
-def serve_command(host: str, port: int, no_access_log: bool) -> int:
-    """Apply migrations, then serve the API."""
+@click.option("--no-access-log", is_flag=True, hidden=True,
+              help="kept for scripts that pass it: the request log is the JSON lines of VAGVAL_LOG_LEVEL=info")
+def serve_command(host: str, port: int, no_access_log: bool) -> int:  # noqa: ARG001
+    """Apply migrations, then serve the API (one JSON log line per request on stderr)."""
     import uvicorn
 
     from app.main import create_app
@@ -127,8 +128,11 @@ def serve_command(host: str, port: int, no_access_log: bool) -> int:
 
     settings = get_settings()
     upgrade(settings.database_url)
+    from app.logs import uvicorn_config
+
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level,
-                proxy_headers=True, access_log=not no_access_log, http=ProblemHttpToolsProtocol)
+                log_config=uvicorn_config(settings.log_level), proxy_headers=True, access_log=False,
+                http=ProblemHttpToolsProtocol)
     return EXIT_OK
 
 
