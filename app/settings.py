@@ -33,6 +33,18 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=40, ge=1, le=1000,
                                 description="threads that run sync routes and dependencies (anyio's default is 40)")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"  # VAGVAL_LOG_LEVEL
+    # connections (vagval serve): a request's headers and its body must arrive within these (else 408 and the
+    # connection is closed), an idle keep-alive connection is closed after keep_alive_seconds, and connections
+    # beyond max_connections are answered 503 and closed at once
+    header_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    body_timeout_seconds: float = Field(default=15, gt=0, le=3600)
+    keep_alive_seconds: float = Field(default=5, gt=0, le=600)
+    max_connections: int = Field(default=500, ge=1)
+    shutdown_grace_seconds: float = Field(default=30, ge=0, le=3600,
+                                          description="how long requests in flight may finish after SIGTERM")
+    # requests per minute per API key, in each worker process (a token bucket of rate_limit_burst); 0: no limit
+    rate_limit_per_minute: int = Field(default=6000, ge=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
 
     @property
     def idempotency_retention(self) -> dt.timedelta:

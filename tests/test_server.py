@@ -65,3 +65,113 @@ def test_serve_runs_that_protocol(monkeypatch, tmp_path):
         get_settings.cache_clear()
     assert (tmp_path / "serve.db").exists()  # migrated the database it was told to use
     assert seen["http"] is ProblemHttpToolsProtocol and seen["port"] == 8999
+
+
+# -- read timeouts and the cap on connections (SPEC §10) ------------------------------------------------------------
+
+
+async def _echo(scope, receive, send):  # noqa: ANN001, ANN202 - reads the whole body, then answers its length
+    if scope["type"] != "http":
+        return
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = str(size).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Server:
+    """uvicorn in a thread with the service's protocol and its limits set low (the settings read from the env)."""
+
+    def __init__(self, monkeypatch, **settings: str):
+        for name, value in settings.items():
+            monkeypatch.setenv(f"VAGVAL_{name.upper()}", value)
+        get_settings.cache_clear()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(_echo, host="127.0.0.1", port=self.port, log_level="critical",
+                                                    http=ProblemHttpToolsProtocol, lifespan="off",
+                                                    timeout_keep_alive=float(settings.get("keep_alive_seconds", 5))))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        get_settings.cache_clear()
+
+    def connect(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=30)
+
+
+def _read_all(s: socket.socket) -> bytes:
+    chunks = []
+    while chunk := s.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _problem_of(answer: bytes) -> tuple[bytes, dict]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/problem+json" in head.lower() and b"connection: close" in head.lower()
+    return head, json.loads(body)
+
+
+def test_slow_headers_and_a_trickled_body_are_cut_with_408_while_others_are_served(monkeypatch):
+    with _Server(monkeypatch, header_timeout_seconds="0.5", body_timeout_seconds="0.5") as server:
+        slow_headers = server.connect()
+        slow_headers.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never the rest
+        trickle = server.connect()
+        trickle.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        meanwhile = _raw(server.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc")
+        assert meanwhile.startswith(b"HTTP/1.1 200 ") and meanwhile.endswith(b"\r\n\r\n3")
+        for s, phase in ((slow_headers, "headers"), (trickle, "body")):
+            head, problem = _problem_of(_read_all(s))  # the server answers and closes: recv ends
+            assert head.startswith(b"HTTP/1.1 408 ")
+            assert (problem["status"], problem["type"].rsplit("/", 1)[1]) == (408, "request-timeout")
+            assert f"request's {phase} did not arrive within 0.5 s" in problem["detail"]
+            s.close()
+
+
+def test_a_connection_that_sends_nothing_is_closed_and_a_keep_alive_one_after_its_timeout(monkeypatch):
+    with _Server(monkeypatch, header_timeout_seconds="0.5", keep_alive_seconds="0.5") as server:
+        idle = server.connect()
+        assert _read_all(idle) == b""  # closed without an answer: there was no request
+        kept = server.connect()
+        kept.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = _read_all(kept)  # answered, then closed once idle
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"\r\n\r\n0")
+
+
+def test_connections_beyond_the_cap_get_503_with_retry_after(monkeypatch):
+    with _Server(monkeypatch, max_connections="3", header_timeout_seconds="30") as server:
+        held = [server.connect() for _ in range(3)]
+        for s in held:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # incomplete: each holds its connection
+        time.sleep(0.2)
+        head, problem = _problem_of(_read_all(server.connect()))
+        assert head.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1" in head.lower()
+        assert "most connections (3)" in problem["detail"]
+        for s in held:
+            s.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # once they are gone, a connection is served again
+            answer = _raw(server.port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if answer.startswith(b"HTTP/1.1 200 "):
+                break
+            time.sleep(0.1)
+        assert answer.startswith(b"HTTP/1.1 200 ")

@@ -132,7 +132,8 @@ def serve_command(host: str, port: int, no_access_log: bool) -> int:  # noqa: AR
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level,
                 log_config=uvicorn_config(settings.log_level), proxy_headers=True, access_log=False,
-                http=ProblemHttpToolsProtocol)
+                http=ProblemHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds)
     return EXIT_OK
 
 
