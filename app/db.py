@@ -165,33 +165,40 @@ class Checkpointer:
         self._thread = threading.Thread(target=self._run, name="vagval-sqlite-checkpoint", daemon=True)
         self._thread.start()
 
-    def checkpoint(self) -> tuple[int, int, int]:
+    def checkpoint(self, finish: str = "RESTART") -> tuple[int, int, int]:
         """(busy, frames in the log, frames copied), as SQLite reports them for the finishing RESTART (busy 1: a
-        reader or a long write kept it from finishing; the next interval tries again)."""
+        reader or a long write kept it from finishing; the next interval tries again). With finish="TRUNCATE" the
+        log file is also cut to nothing (at rest: SQLite itself keeps a reset log at its size until the next
+        write, and journal_size_limit only trims it then)."""
         with self.engine.connect() as conn:
             row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
             if not self.writers.acquire(timeout=self.interval_s):  # a long transaction (a large batch) is writing
                 return 1, int(row[1]), int(row[2])
             try:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
-                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+                row = conn.exec_driver_sql(f"PRAGMA wal_checkpoint({finish})").one()
             finally:
                 self.writers.release()
                 conn.exec_driver_sql(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         return int(row[0]), int(row[1]), int(row[2])
 
     def _run(self) -> None:
+        last = None
         while not self._stop.wait(self.interval_s):
             try:
-                self.checkpoint()
+                now = self.checkpoint()
+                if now == last and now[0] == 0 and now[1] > 0:  # nothing written for a whole interval: at rest
+                    now = self.checkpoint("TRUNCATE")  # the log file goes back to 0 bytes
+                last = now
             except Exception:  # noqa: BLE001 - a failed checkpoint is retried at the next interval
                 log.warning("SQLite checkpoint failed; retrying in %.1f s", self.interval_s, exc_info=True)
 
     def stop(self) -> None:
+        """The last checkpoint, at shutdown: the log copied into the database file and cut to nothing."""
         self._stop.set()
         self._thread.join(timeout=10)
         try:
-            self.checkpoint()
+            self.checkpoint("TRUNCATE")
         except Exception:  # noqa: BLE001
             log.warning("last SQLite checkpoint failed", exc_info=True)
 

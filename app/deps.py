@@ -62,6 +62,9 @@ def get_principal(
         # burst of more requests than connections (every thread waiting for a connection, every connection held by
         # a request waiting for a thread). tests/api/test_load.py.
         session.rollback()
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.take(principal.key_id)
     query_error = getattr(request.state, "query_error", None)  # an unknown query parameter (app.routing)
     if query_error is not None:
         raise query_error

@@ -110,6 +110,13 @@ class PreconditionRequired(ApiError):
     status, kind, title = 428, "precondition-required", "Precondition required"
 
 
+class TooManyRequests(ApiError):
+    status, kind, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int = 1):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class Unavailable(ApiError):
     status, kind, title = 503, "unavailable", "Service unavailable"
 

@@ -16,6 +16,7 @@ from app import __version__, errors
 from app.db import dispose, make_engine
 from app.metrics import Metrics
 from app.middleware import BodyLimit, HeadAsGet, RequestId
+from app.ratelimit import RateLimiter
 from app.routers import (
     cases,
     dashboard,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   redirect_slashes=False,  # a redirect would echo the Host header: a trailing slash is a 404
                   strict_content_type=False)  # a body without Content-Type is read as JSON (app.routing checks it)
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,
                    policies.router, keys.router, stats.router, reports.router, dashboard.router):
         app.include_router(router)
@@ -130,7 +132,9 @@ def _document_http(method: str, operation: dict[str, Any], problem: dict[str, An
                                                     "flight", "content": problem})
     if operation.get("security") and "401" in responses:
         responses["401"].setdefault("headers", {})["WWW-Authenticate"] = _header('Bearer realm="vagval"')
-    for status in ("409", "503"):
+        responses.setdefault("429", {"description": "Too many requests: this key's rate limit (per worker process)",
+                                     "content": problem})
+    for status in ("409", "429", "503"):
         if status in responses:
             responses[status].setdefault("headers", {})["Retry-After"] = _header(
                 "seconds after which a retry can succeed, where one can (a request still in flight, an outage)")

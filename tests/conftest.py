@@ -16,6 +16,9 @@ from sqlalchemy.engine import make_url
 from app.db import normalise_url
 from app.migrate import upgrade
 
+# Tests send requests faster than people do: the per-key rate limit is off unless a test turns it on (test_ratelimit).
+os.environ.setdefault("VAGVAL_RATE_LIMIT_PER_MINUTE", "0")
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

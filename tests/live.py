@@ -55,7 +55,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: 
 
 def server_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAGVAL_")}
-    return env | {"VAGVAL_DATABASE_URL": f"sqlite:///{folder / 'x.db'}"}
+    return env | {"VAGVAL_DATABASE_URL": f"sqlite:///{folder / 'x.db'}", "VAGVAL_RATE_LIMIT_PER_MINUTE": "0"}
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from app.db import checkpointer, dispose, make_engine, write_lock
@@ -104,6 +105,34 @@ def test_the_server_checkpoints_in_the_background_and_on_stop(sqlite_url):
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 50
     plain.dispose()
 
+
+
+def test_the_log_is_cut_to_nothing_at_rest_and_at_shutdown(sqlite_url):
+    """A write-ahead log of hundreds of MB stayed that large while the server was idle: SQLite keeps a reset log at its
+    size until the next write. Once an interval passes without writes the checkpointer truncates it, and the last
+    checkpoint at shutdown does too."""
+    from pathlib import Path
+
+    wal = Path(make_url(sqlite_url).database + "-wal")
+    engine = make_engine(Settings(database_url=sqlite_url, sqlite_checkpoint_interval_ms=50),
+                         background_checkpoints=True)
+    _table(engine)
+    with engine.begin() as conn:
+        for i in range(2000):
+            conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"{i:06d}" + "x" * 2000})
+    assert wal.stat().st_size > 1_000_000
+    deadline = time.monotonic() + 30
+    while wal.stat().st_size > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert wal.stat().st_size == 0
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t (v) VALUES ('after')"))
+    dispose(engine)  # the last checkpoint
+    assert not wal.exists() or wal.stat().st_size == 0
+    plain = make_engine(Settings(database_url=sqlite_url))
+    with plain.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2001
+    plain.dispose()
 
 
 def test_the_log_starts_again_under_a_steady_stream_of_writes(sqlite_url):

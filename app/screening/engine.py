@@ -42,7 +42,12 @@ def gazetteer(policy: Policy) -> Gazetteer:
 def warm_up(policy: Policy) -> None:
     """Load the place data sets and build the policy's gazetteer ahead of the first screening."""
     from app.screening.places import (
-        _airports, _cities, _names_by_initial, _own_names_of_towns, _scheduled, _scheduled_airport_names,
+        _airports,
+        _cities,
+        _names_by_initial,
+        _own_names_of_towns,
+        _scheduled,
+        _scheduled_airport_names,
         _scheduled_codes,
     )
 
