@@ -19,7 +19,7 @@ def test_sigterm_lets_the_batch_in_flight_finish_then_exits_with_an_empty_log(tm
     key = make_key(env, "submitter", "Shutdown", "kommunstaben")
     body = json.loads((EXAMPLES / "kemi-school-exchange.json").read_text(encoding="utf-8")) | {
         "department": "kommunstaben"}
-    batch = {"proposals": [body | {"title": f"Item {n}", "external_ref": f"S-{n}"} for n in range(400)]}
+    batch = {"proposals": [body | {"title": f"Item {n}", "external_ref": f"S-{n}"} for n in range(3000)]}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
@@ -36,7 +36,7 @@ def test_sigterm_lets_the_batch_in_flight_finish_then_exits_with_an_empty_log(tm
 
         sender = threading.Thread(target=post)
         sender.start()
-        sender.join(0.5)  # sent, and being worked on: 400 screenings and inserts take longer than this
+        sender.join(0.5)  # sent, and being worked on: 3,000 screenings and inserts take longer than this
         started = sender.is_alive()
         server.send_signal(signal.SIGTERM)
         sender.join(120)
@@ -46,7 +46,7 @@ def test_sigterm_lets_the_batch_in_flight_finish_then_exits_with_an_empty_log(tm
             server.kill()
     assert started
     assert answer["r"].status_code == 200, answer["r"].text
-    assert answer["r"].json()["created"] == 400  # the request in flight finished
+    assert answer["r"].json()["created"] == 3000  # the request in flight finished
     wal = tmp_path / "x.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
