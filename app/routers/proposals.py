@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic_core import to_json
+from starlette.background import BackgroundTask
 
 from app.deps import (
     EngineDep,
@@ -115,9 +117,14 @@ def create_proposal_batch(
     items: list[Any] = data["proposals"]  # each checked on its own, a non-object too (results[i] 422)
     if len(items) > settings.batch_max_items:
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
-    fp = lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw)  # noqa: E731
-    return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: proposals.create_batch(s, principal, items, lang, request_id), settings)
+    fp = functools.cache(lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw))
+    ledger = idempotency.BatchLedger(principal.client_id, idempotency_key, fp()) if idempotency_key else None
+    response = idempotency.run(session, engine, principal, idempotency_key, fp,
+                               lambda s: proposals.create_batch(s, principal, items, lang, request_id, ledger),
+                               settings, ledger)
+    if len(items) > proposals.BATCH_CHUNK:  # once the answer is sent, what the batch held goes back to the system
+        response.background = BackgroundTask(proposals.release_memory)
+    return response
 
 
 @router.get("", response_model=ProposalPage,

@@ -67,8 +67,10 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def run(session: Session, engine: Engine, principal: Principal, key: str | None,
-        request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], settings: Settings) -> Response:
-    """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given)."""
+        request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], settings: Settings,
+        ledger: BatchLedger | None = None) -> Response:
+    """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given).
+    A ledger (a batch committing in chunks) renews the claim's lease with every chunk."""
     if key is None:
         outcome = work(session)
         if outcome.wrote:
@@ -83,6 +85,8 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
     if isinstance(claim, Outcome):
         return claim.response(replayed=True)
     claim_id, token = claim
+    if ledger is not None:
+        ledger.claim = (claim_id, token, settings.idempotency_lease.total_seconds())
     try:
         outcome = work(session)
         stored = outcome.body if outcome.replay_body is None else outcome.replay_body
@@ -166,3 +170,51 @@ def _release(engine: Engine, claim_id: int, token: str) -> None:
             s.commit()
     except Exception:  # noqa: BLE001 - the original error is the one to report
         pass
+
+
+class BatchLedger:
+    """What a batch sent with an Idempotency-Key has stored so far, chunk by chunk (SPEC §10 "Bulk").
+
+    A large batch commits in chunks, so that other requests are not kept waiting for the SQLite writer's lock and its
+    memory stays bounded. Each chunk's results are written in the chunk's own transaction, as a marker beside the
+    key's claim; a retry of a batch that died half-way (after the claim's lease) replays the chunks already stored
+    instead of storing them again, and the markers go when the whole answer is stored."""
+
+    def __init__(self, client_id: str, key: str, request_hash: str):
+        self.client_id = client_id
+        self.request_hash = request_hash
+        # \x1f cannot be in a client's key (keys are printable): markers never meet a real key
+        self.prefix = "\x1fbatch\x1f" + hashlib.sha256(key.encode()).hexdigest()[:40] + "\x1f"
+
+    def _mine(self):  # noqa: ANN202
+        return (IdempotencyRecord.client_id == self.client_id, IdempotencyRecord.key >= self.prefix,
+                IdempotencyRecord.key < self.prefix + "\x7f")
+
+    def stored(self, session: Session) -> dict[int, dict[str, Any]]:
+        """index -> the item's result, for the chunks an earlier attempt stored."""
+        found: dict[int, dict[str, Any]] = {}
+        for record in session.exec(select(IdempotencyRecord).where(*self._mine())).all():
+            if record.request_hash == self.request_hash:
+                found.update({int(i): r for i, r in json.loads(record.response_body or "{}").items()})
+        return found
+
+    claim: tuple[int, str, float] | None = None  # (record id, token, lease seconds) of the key's claim
+
+    def record(self, session: Session, first_index: int, results: dict[int, dict[str, Any]]) -> None:
+        """Note a chunk's results in its transaction, and renew the claim: a batch that lost its claim (it outran the
+        lease and a retry took over) stops here, its chunk rolled back, rather than storing beside the retry."""
+        if self.claim is not None:
+            claim_id, token, lease = self.claim
+            held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
+                IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
+                IdempotencyRecord.state == "in_progress").values(claimed_at=utcnow())).rowcount
+            if held != 1:
+                raise _in_progress(lease)
+        if not results:
+            return
+        session.add(IdempotencyRecord(client_id=self.client_id, key=f"{self.prefix}{first_index:08d}",
+                                      request_hash=self.request_hash, state="done", status_code=201,
+                                      response_body=to_json({str(i): r for i, r in results.items()}).decode()))
+
+    def clear(self, session: Session) -> None:
+        session.exec(delete(IdempotencyRecord).where(*self._mine()))  # type: ignore[call-overload]

@@ -38,7 +38,7 @@ from app.services import facts as proposal_facts
 from app.services import policies, rollup
 from app.services.export import csv_lines
 from app.services.filters import Filters, conditions
-from app.services.idempotency import Outcome
+from app.services.idempotency import BatchLedger, Outcome
 from app.services.keys import Principal
 from app.services.search import search_text
 
@@ -368,50 +368,92 @@ def create(session: Session, principal: Principal, proposal: Proposal, lang: str
     return _fresh_outcome(prepared, lang, 201)
 
 
-def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None) -> Outcome:
-    """Many proposals in one call; each item is validated, screened and stored on its own merits."""
+BATCH_CHUNK = 200  # proposals screened and stored per transaction of a batch
+
+
+def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None,
+                 ledger: BatchLedger | None = None) -> Outcome:
+    """Many proposals in one call; each item is validated, screened and stored on its own merits, in chunks of
+    BATCH_CHUNK, each committed before the next (the writer's lock is free between them, and what a chunk made is
+    let go). With a ledger (an Idempotency-Key), a retry of a batch that died half-way replays what was stored."""
     if principal.role != Role.submitter:
         raise Forbidden("only submitter keys create proposals")
     policy = policies.active(session)
     results: list[dict[str, Any]] = []
     refs_in_batch: dict[str, int] = {}
     known = _existing_refs(session, principal, items)
-    done: list[Prepared] = []
-    for index, item in enumerate(items):
-        prefix = f"proposals[{index}]."
+    replayed = ledger.stored(session) if ledger is not None else {}
+    for start in range(0, len(items), BATCH_CHUNK):
+        prepared: list[Prepared] = []
+        made: dict[int, dict[str, Any]] = {}
+        for index in range(start, min(start + BATCH_CHUNK, len(items))):
+            if index in replayed:  # stored by an earlier attempt of this batch
+                result = replayed[index]
+            else:
+                result, one = _batch_item(session, principal, items[index], index, policy, request_id, known,
+                                          refs_in_batch)
+                if one is not None:
+                    prepared.append(one)
+                    made[index] = result
+            if result["status"] == 201 and result.get("external_ref") is not None:
+                refs_in_batch[result["external_ref"]] = index
+            results.append(result)
         try:
-            proposal = Proposal.model_validate(item)
-        except ValidationError as exc:
-            errors = validation_errors(exc.errors())
-            for e in errors:
-                e["field"] = prefix + e["field"] if e["field"] != "(body)" else prefix.rstrip(".")
-            results.append(_failed(index, 422, "validation", "Unprocessable content", errors, item))
-            continue
-        if proposal.external_ref is not None and proposal.external_ref in refs_in_batch:
-            first = refs_in_batch[proposal.external_ref]
-            results.append(_failed(index, 409, "conflict", "Conflict", None, item,
-                                   f"external_ref {proposal.external_ref!r} repeats item {first} of this batch"))
-            continue
-        try:
-            prepared = _prepare(session, principal, proposal, policy, request_id, prefix, known)
-        except (Unprocessable, Conflict, Forbidden) as exc:
-            results.append(_failed(index, exc.status, exc.kind, exc.title, exc.errors, item, exc.detail,
-                                   exc.extra.get("existing_id")))
-            continue
-        if proposal.external_ref is not None:
-            refs_in_batch[proposal.external_ref] = index
-        done.append(prepared)
-        row = prepared.proposal
-        results.append({"index": index, "status": 201, "id": row["id"], "external_ref": proposal.external_ref,
-                        "recommendation": row["recommendation"], "score": row["score"]})
-    try:
-        for start in range(0, len(done), 1000):
-            _write(session, done[start:start + 1000])
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("another request stored one of these external_refs at the same time; retry the batch") from None
-    return Outcome(200, {"created": len(done), "failed": len(items) - len(done), "results": results},
+            _write(session, prepared)
+        except IntegrityError:
+            session.rollback()
+            raise Conflict("another request stored one of these external_refs at the same time; retry the batch "
+                           "(with the same Idempotency-Key, what was stored is not stored again)") from None
+        if ledger is not None:
+            ledger.record(session, start, made)
+        if start + BATCH_CHUNK < len(items):
+            session.commit()
+    if ledger is not None and replayed:
+        ledger.clear(session)  # the whole answer is stored with the last chunk: the markers have served
+    created = sum(1 for r in results if r["status"] == 201)
+    return Outcome(200, {"created": created, "failed": len(items) - created, "results": results},
                    {"Content-Language": lang})
+
+
+def release_memory() -> None:
+    """Give the memory a large batch used back to the system: what Python has freed stays in the C allocator's heap
+    until it is trimmed (glibc's malloc_trim; elsewhere nothing is done)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
+def _batch_item(session: Session, principal: Principal, item: Any, index: int, policy: Policy,
+                request_id: str | None, known: dict[str, ProposalRecord],
+                refs_in_batch: dict[str, int]) -> tuple[dict[str, Any], Prepared | None]:
+    """One item of a batch: its result, and what to store when it passed."""
+    prefix = f"proposals[{index}]."
+    try:
+        proposal = Proposal.model_validate(item)
+    except ValidationError as exc:
+        errors = validation_errors(exc.errors())
+        for e in errors:
+            e["field"] = prefix + e["field"] if e["field"] != "(body)" else prefix.rstrip(".")
+        return _failed(index, 422, "validation", "Unprocessable content", errors, item), None
+    if proposal.external_ref is not None and proposal.external_ref in refs_in_batch:
+        first = refs_in_batch[proposal.external_ref]
+        return _failed(index, 409, "conflict", "Conflict", None, item,
+                       f"external_ref {proposal.external_ref!r} repeats item {first} of this batch"), None
+    try:
+        prepared = _prepare(session, principal, proposal, policy, request_id, prefix, known)
+    except (Unprocessable, Conflict, Forbidden) as exc:
+        return _failed(index, exc.status, exc.kind, exc.title, exc.errors, item, exc.detail,
+                       exc.extra.get("existing_id")), None
+    row = prepared.proposal
+    return {"index": index, "status": 201, "id": row["id"], "external_ref": proposal.external_ref,
+            "recommendation": row["recommendation"], "score": row["score"]}, prepared
 
 
 def _existing_refs(session: Session, principal: Principal, items: list[Any]) -> dict[str, ProposalRecord]:
