@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -23,6 +24,8 @@ from app.settings import Settings
 # Dependencies that do no blocking I/O are `async def`: FastAPI runs them on the event loop instead of handing each
 # one to the thread pool (a thread hop per dependency is most of a trivial request's cost).
 
+log = logging.getLogger("vagval")
+
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
@@ -39,7 +42,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - the answer may be on its way already: a broken connection must not cut it
+            log.warning("closing the request's database session failed (the connection is discarded)",
+                        exc_info=True)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

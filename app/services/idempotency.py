@@ -109,6 +109,17 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
     return outcome.response()
 
 
+LIVE_CLAIM = dt.timedelta(seconds=5)  # younger than this, a claim is most likely a request still running
+
+
+def _wait(age: dt.timedelta, lease: dt.timedelta) -> float:
+    """Retry-After for a claimed key: soon while the first request is likely still running (most finish in
+    milliseconds), else what is left of the lease (the request may have died; then a retry takes the claim over)."""
+    if age < LIVE_CLAIM:
+        return 1
+    return min(lease, max(dt.timedelta(0), lease - age)).total_seconds()
+
+
 def _in_progress(retry_after: float) -> Conflict:
     return Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
                     headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
@@ -138,7 +149,7 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, r
                                    dict(existing.response_headers or {}))
                 since = as_utc(existing.claimed_at or existing.created_at)
                 if since > now - lease:
-                    raise _in_progress((since + lease - now).total_seconds())
+                    raise _in_progress(_wait(now - since, lease))
                 taken = s.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
                     IdempotencyRecord.id == existing.id, IdempotencyRecord.state == "in_progress",
                     IdempotencyRecord.claim == existing.claim if existing.claim is not None

@@ -165,3 +165,20 @@ def test_openapi_documents_problem_responses(client):
     examples = op["requestBody"]["content"]["application/json"]["examples"]
     assert len(examples) >= 8
     assert client.get("/docs").status_code == 200
+
+
+def test_a_session_that_cannot_be_closed_does_not_cut_the_answer(client, viewer, monkeypatch):
+    """Found by the PostgreSQL restart test: the database went away after a GET's answer had started, closing the
+    request's session raised, and the connection was dropped without an answer."""
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import Session
+
+    original = Session.close
+
+    def close(self):
+        original(self)
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "close", close)
+    r = client.get("/v1/goals", headers=viewer)
+    assert r.status_code == 200 and len(r.json()) == 9
