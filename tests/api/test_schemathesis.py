@@ -51,8 +51,9 @@ BUSINESS_RULE_STATUSES: dict[str, list[str]] = {
     "create_proposal": ["422"],
     # 422: the merged proposal breaks one of the rules above; 412: a stale If-Match (honoured when given).
     "update_proposal": ["412", "422"],
-    # 422: a cursor this service did not give out (the schema can only say "a string").
-    "list_proposals": ["422"],
+    # 422: a cursor this service did not give out (the schema can only say "a string"). 406 here and below: an Accept
+    # header that names none of the media types the operation sends (the schema lets Accept be any string).
+    "list_proposals": ["406", "422"],
     # 422: a policy that does not validate (weights not adding up to 100, missing detour factors, ...); 400: a TOML
     # body that is not TOML (the schema of application/toml is "a string"), as a JSON body that is not JSON is.
     "create_policy": ["400", "422"],
@@ -65,10 +66,10 @@ BUSINESS_RULE_STATUSES: dict[str, list[str]] = {
     "create_key": ["422"],
     # 422: `to` before `from` (each a valid date on its own); the climate report's to_year before from_year.
     "read_stats_summary": ["422"],
-    "read_stats_by_dimension": ["422"],
+    "read_stats_by_dimension": ["406", "422"],
     "list_latest_decisions": ["422"],
-    "read_activity_plan": ["422"],
-    "read_climate_report": ["422"],
+    "read_activity_plan": ["406", "422"],
+    "read_climate_report": ["406", "422"],
 }
 
 # -- the schemathesis configuration -------------------------------------------------------------------------------
