@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app import __version__, errors
 from app.db import dispose, make_engine
 from app.metrics import Metrics
-from app.middleware import BodyLimit, HeadAsGet, RequestId
+from app.middleware import BodyLimit, HeadAsGet, RequestId, TrustedHosts
 from app.ratelimit import RateLimiter
 from app.routers import (
     cases,
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     batch_paths = ("/v1/proposals/batch",)
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.batch_max_bytes if path in batch_paths
                        else settings.max_body_bytes)
+    app.add_middleware(TrustedHosts, hosts=settings.trusted_host_list)
     app.add_middleware(RequestId)
     app.add_middleware(Metrics)  # outermost: every answer counts, a 413 before the app included
     app.openapi = lambda: _openapi(app)

@@ -116,3 +116,35 @@ class HeadAsGet:
         finally:
             if "route" in inner:  # the route that answered, for the metrics outside
                 scope["route"] = inner["route"]
+
+
+class TrustedHosts:
+    """Answers 400 (problem details) to a request whose Host header is not one of `VAGVAL_TRUSTED_HOSTS` (exact
+    names, or `*.example.org` for its subdomains; `*`, the default, trusts any). Behind a proxy that passes on the
+    client's Host, this keeps a forged Host out of anything the service might build from it."""
+
+    def __init__(self, app: ASGIApp, hosts: list[str]):
+        self.app = app
+        self.any = "*" in hosts
+        self.exact = {h.lower() for h in hosts if not h.startswith("*.")}
+        self.suffixes = tuple(h[1:].lower() for h in hosts if h.startswith("*."))
+
+    def allowed(self, host: str) -> bool:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host  # without the port ([::1] kept whole)
+        name = name.lower()
+        return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        if self.allowed(host):
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({"type": TYPE_BASE + "untrusted-host", "title": "Bad request", "status": 400,
+                           "detail": "the Host header names a host this service does not answer for",
+                           "instance": scope["path"]}).encode()
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=500, ge=1)
     shutdown_grace_seconds: float = Field(default=30, ge=0, le=3600,
                                           description="how long requests in flight may finish after SIGTERM")
+    # the Host names the service answers for (comma-separated; *.example.org for subdomains; * for any)
+    trusted_hosts: str = "*"
     # requests per minute per API key, in each worker process (a token bucket of rate_limit_burst); 0: no limit
     rate_limit_per_minute: int = Field(default=6000, ge=0)
     rate_limit_burst: int = Field(default=200, ge=1)
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     @property
     def idempotency_retention(self) -> dt.timedelta:
         return dt.timedelta(hours=self.idempotency_retention_hours)
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        return [h.strip() for h in self.trusted_hosts.split(",") if h.strip()] or ["*"]
 
     @property
     def idempotency_lease(self) -> dt.timedelta:

@@ -102,3 +102,18 @@ def test_exports_neutralise_formulas_behind_spaces_zero_width_and_full_width_cha
     rows = list(sheet.iter_rows(values_only=True))
     titles = [r[rows[0].index("title")] for r in rows[1:]]
     assert sorted(titles) == sorted(f"'{t}" for t in stored)
+
+
+def test_a_trusted_hosts_setting_refuses_other_hosts(database_url):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(database_url=database_url, trusted_hosts="vagval.lulea.se, *.intern.lulea.se")
+    with TestClient(create_app(settings), base_url="http://vagval.lulea.se") as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz", headers={"Host": "api.intern.lulea.se:8443"}).status_code == 200
+        refused = client.get("/healthz", headers={"Host": "evil.example"})
+        assert refused.status_code == 400 and refused.headers["content-type"] == PROBLEM
+        assert refused.json()["type"].endswith("/untrusted-host") and "evil" not in refused.text
