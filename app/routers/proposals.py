@@ -117,7 +117,7 @@ def create_proposal_batch(
     items: list[Any] = data["proposals"]  # each checked on its own, a non-object too (results[i] 422)
     if len(items) > settings.batch_max_items:
         raise PayloadTooLarge(f"at most {settings.batch_max_items} proposals per batch; this one has {len(items)}")
-    fp = functools.cache(lambda: idempotency.fingerprint("POST", "/v1/proposals/batch", raw))
+    fp = functools.cache(lambda: idempotency.raw_fingerprint("POST", "/v1/proposals/batch", raw))
     ledger = idempotency.BatchLedger(principal.client_id, idempotency_key, fp()) if idempotency_key else None
     response = idempotency.run(session, engine, principal, idempotency_key, fp,
                                lambda s: proposals.create_batch(s, principal, items, lang, request_id, ledger),

@@ -368,7 +368,7 @@ def create(session: Session, principal: Principal, proposal: Proposal, lang: str
     return _fresh_outcome(prepared, lang, 201)
 
 
-BATCH_CHUNK = 200  # proposals screened and stored per transaction of a batch
+BATCH_CHUNK = 100  # proposals screened and stored per transaction of a batch (bench/bulk.py: 200 kept others waiting)
 
 
 def create_batch(session: Session, principal: Principal, items: list[Any], lang: str, request_id: str | None,
