@@ -243,7 +243,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     def _database_down(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        log.warning("database unavailable on %s %s: %s", request.method, _route(request), exc.__class__.__name__)
         return problem_response(503, "unavailable", "Service unavailable", "the database is not reachable; retry later",
                                 headers={"Retry-After": "2"}, instance=request.url.path)
 
@@ -255,9 +255,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("unhandled error on %s %s", request.method, _route(request), exc_info=exc)
         return problem_response(500, "internal", "Internal server error", "an unexpected error occurred; it has been logged",
                                 instance=request.url.path)
+
+
+def _route(request: Request) -> str:
+    """The route's path template for a log line (`/v1/proposals/{proposal_id}`), never the raw path."""
+    return getattr(request.scope.get("route"), "path", None) or "(unmatched)"
 
 
 def _allowed_methods(request: Request) -> list[str]:

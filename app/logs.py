@@ -31,8 +31,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info).splitlines()[-1]  # the error, not the trace
+        if record.exc_info and record.exc_info[1] is not None:  # the error, not the trace (nor its data)
+            error = record.exc_info[1]
+            entry["exception"] = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:300]}"
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

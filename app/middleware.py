@@ -121,7 +121,10 @@ class HeadAsGet:
 class TrustedHosts:
     """Answers 400 (problem details) to a request whose Host header is not one of `VAGVAL_TRUSTED_HOSTS` (exact
     names, or `*.example.org` for its subdomains; `*`, the default, trusts any). Behind a proxy that passes on the
-    client's Host, this keeps a forged Host out of anything the service might build from it."""
+    client's Host, this keeps a forged Host out of anything the service might build from it. The probes
+    (`/healthz`, `/readyz`) answer whatever the Host, for the container's health check and the orchestrator's."""
+
+    PROBES = ("/healthz", "/readyz")
 
     def __init__(self, app: ASGIApp, hosts: list[str]):
         self.app = app
@@ -135,7 +138,7 @@ class TrustedHosts:
         return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.any or scope["type"] != "http":
+        if self.any or scope["type"] != "http" or scope["path"] in self.PROBES:
             await self.app(scope, receive, send)
             return
         host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")

@@ -6,8 +6,12 @@ the connection limits uvicorn lacks (SPEC §10).
   is application/problem+json like every other error of the API, and says what to do.
 - Read timeouts: a request's headers must arrive within `VAGVAL_HEADER_TIMEOUT_SECONDS` of its first byte (or of
   the connection, for a connection that sends nothing: it is closed) and its body within
-  `VAGVAL_BODY_TIMEOUT_SECONDS` of its headers; else 408 and the connection is closed (a slow-loris client holds a
-  connection for seconds, not for ever). uvicorn's keep-alive timeout closes idle connections between requests.
+  `VAGVAL_BODY_TIMEOUT_SECONDS` of its headers, plus a second for every `VAGVAL_BODY_MIN_BYTES_PER_SECOND` bytes
+  that arrive (a large batch on a slow link is not cut; a trickle is); else 408 and the connection is closed (a
+  slow-loris client holds a connection for seconds, not for ever). While the server itself holds reading back (an
+  earlier request of the connection still answering, or a body the app has not read yet), the clock waits: the 408
+  is never written while an earlier answer is due. uvicorn's keep-alive timeout closes idle connections between
+  requests.
 - A cap on connections: beyond `VAGVAL_MAX_CONNECTIONS`, a new connection is answered 503 with Retry-After and
   closed at once.
 """
@@ -45,6 +49,8 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         self.header_timeout = settings.header_timeout_seconds
         self.body_timeout = settings.body_timeout_seconds
+        self.body_rate = settings.body_min_bytes_per_second
+        self._deadline = 0.0  # loop time by which the phase must be done
         self.max_connections = settings.max_connections
         self._read_timer: asyncio.TimerHandle | None = None
         self._reading = "nothing"  # "headers" or "body" of a request under way, or nothing
@@ -70,7 +76,13 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
     def _arm(self, phase: str, seconds: float) -> None:
         self._disarm()
         self._reading = phase
+        self._deadline = self.loop.time() + seconds
         self._read_timer = self.loop.call_later(seconds, self._read_timed_out)
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        if self._reading == "body":
+            self._deadline += len(body) / self.body_rate  # credit for what arrived
 
     def _disarm(self) -> None:
         if self._read_timer is not None:
@@ -100,9 +112,17 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
 
     def _read_timed_out(self) -> None:
         self._read_timer = None
-        phase, self._reading = self._reading, "nothing"
-        if self.transport.is_closing():
+        phase = self._reading
+        if self.transport.is_closing() or phase == "nothing":
             return
+        now = self.loop.time()
+        if self.pipeline or self.flow.read_paused:  # the server holds reading back: the client's clock starts again
+            self._deadline = now + (self.header_timeout if phase == "headers" else self.body_timeout)
+        left = self._deadline - now
+        if left > 0.001:  # time earned by what arrived, or given back after a pause
+            self._read_timer = self.loop.call_later(left, self._read_timed_out)
+            return
+        self._reading = "nothing"
         if phase == "headers" and not getattr(self, "_started", False):
             self.transport.close()  # a connection that never sent a request: nothing to answer
             return

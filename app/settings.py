@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # beyond max_connections are answered 503 and closed at once
     header_timeout_seconds: float = Field(default=10, gt=0, le=600)
     body_timeout_seconds: float = Field(default=15, gt=0, le=3600)
+    body_min_bytes_per_second: int = Field(default=65536, ge=1)
     keep_alive_seconds: float = Field(default=5, gt=0, le=600)
     max_connections: int = Field(default=500, ge=1)
     shutdown_grace_seconds: float = Field(default=30, ge=0, le=3600,

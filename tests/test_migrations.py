@@ -59,10 +59,10 @@ def test_the_search_text_migration_folds_the_proposals_stored_before_it(tmp_path
         assert conn.execute("SELECT search_text FROM proposal").fetchone() == (
             "resa till uleaborg och tromso | dnr 2027 1",)
     # and back, with the proposal and a screening that refers to it (a copied table would break the foreign key)
+    from alembic import command
     from app.db import make_engine
     from app.migrate import alembic_config
     from app.settings import Settings
-    from alembic import command
 
     engine = make_engine(Settings(database_url=url))
     with engine.begin() as conn:

@@ -90,14 +90,14 @@ async def _echo(scope, receive, send):  # noqa: ANN001, ANN202 - reads the whole
 class _Server:
     """uvicorn in a thread with the service's protocol and its limits set low (the settings read from the env)."""
 
-    def __init__(self, monkeypatch, **settings: str):
+    def __init__(self, monkeypatch, app=None, **settings: str):  # noqa: ANN001
         for name, value in settings.items():
             monkeypatch.setenv(f"VAGVAL_{name.upper()}", value)
         get_settings.cache_clear()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(_echo, host="127.0.0.1", port=self.port, log_level="critical",
+        self.server = uvicorn.Server(uvicorn.Config(app or _echo, host="127.0.0.1", port=self.port, log_level="critical",
                                                     http=ProblemHttpToolsProtocol, lifespan="off",
                                                     timeout_keep_alive=float(settings.get("keep_alive_seconds", 5))))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -175,3 +175,33 @@ def test_connections_beyond_the_cap_get_503_with_retry_after(monkeypatch):
                 break
             time.sleep(0.1)
         assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+async def _slow(scope, receive, send):  # noqa: ANN001, ANN202 - answers /slow after 2 s, anything else at once
+    if scope["type"] != "http":
+        return
+    import asyncio
+
+    while (await receive()).get("more_body"):
+        pass
+    if scope["path"] == "/slow":
+        await asyncio.sleep(2)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_a_large_body_sent_steadily_is_not_cut_and_a_pipelined_request_waits_without_a_408(monkeypatch):
+    with _Server(monkeypatch, body_timeout_seconds="0.5", body_min_bytes_per_second="100000") as server:
+        steady = server.connect()  # 300 kB at 200 kB/s: 1.5 s, longer than the 0.5 s, but earning its time
+        steady.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\nConnection: close\r\n\r\n")
+        for _ in range(15):
+            steady.sendall(b"x" * 20000)
+            time.sleep(0.1)
+        assert _read_all(steady).endswith(b"\r\n\r\n300000")
+    with _Server(monkeypatch, app=_slow, body_timeout_seconds="0.5") as server:
+        pipelined = server.connect()  # a 2 MB body waits behind an answer that takes 2 s: no 408 meanwhile
+        pipelined.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+                          b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n"
+                          + b"y" * 2_000_000)
+        answer = _read_all(pipelined)
+        assert answer.count(b"HTTP/1.1 200 ") == 2 and b"408" not in answer  # both answered, in order

@@ -115,9 +115,11 @@ def examples_command(directory: Path, lang: str, policy: str | None) -> int:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="worker processes (the rate limit and caches are per process; SQLite has one writer at a time)")
 @click.option("--no-access-log", is_flag=True, hidden=True,
               help="kept for scripts that pass it: the request log is the JSON lines of VAGVAL_LOG_LEVEL=info")
-def serve_command(host: str, port: int, no_access_log: bool) -> int:  # noqa: ARG001
+def serve_command(host: str, port: int, workers: int, no_access_log: bool) -> int:  # noqa: ARG001
     """Apply migrations, then serve the API (one JSON log line per request on stderr)."""
     import uvicorn
 
@@ -130,7 +132,10 @@ def serve_command(host: str, port: int, no_access_log: bool) -> int:  # noqa: AR
     upgrade(settings.database_url)
     from app.logs import uvicorn_config
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level,
+    # several workers: each process builds the app from the settings in its environment (uvicorn needs an import
+    # string to start them)
+    app = create_app(settings) if workers == 1 else "app.main:create_app"
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, factory=workers > 1, workers=workers,
                 log_config=uvicorn_config(settings.log_level), proxy_headers=True, access_log=False,
                 http=ProblemHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds)

@@ -23,7 +23,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)  # every digit kept
     if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value)
     return " ".join(str(value).replace("\t", " ").splitlines())

@@ -168,6 +168,8 @@ class Client:
                         try:
                             for chunk in response.iter_bytes():
                                 stream_to.write(chunk)
+                        except httpx.TransportError as exc:  # cut off half-way: the caller drops what it wrote
+                            raise Unreachable(None, "Download cut off", f"{self.url}: {_reason(exc)}") from None
                         finally:
                             response.close()
                     return response

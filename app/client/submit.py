@@ -94,7 +94,7 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
         except (Unreachable,):
             raise
         except ProblemError as exc:
-            if exc.status == 401:
+            if exc.status == 401 or (exc.status == 403 and not exc.errors):
                 raise
             taken = {p.field for p in found}
             found += [p for p in problems_of(row, exc) if p.field not in taken and not _under(p.field, taken)]
@@ -107,7 +107,7 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
     except Unreachable:
         raise
     except ProblemError as exc:
-        if exc.status == 401:
+        if exc.status == 401 or (exc.status == 403 and not exc.errors):  # the key, not the row: stop (exit 3)
             raise
         problems = problems_of(row, exc)
         if exc.status == 409 and exc.body.get("existing_id"):  # its external_ref is another stored proposal's

@@ -100,6 +100,8 @@ def create_rescreen_all(
     """Every screened or returned proposal gets a new screening; the answer says how many changed recommendation,
     and which."""
     fp = lambda: idempotency.fingerprint("POST", "/v1/rescreen", b"")  # noqa: E731
+    lease = idempotency.Lease()  # it commits in chunks: each renews the key's claim
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: idempotency.Outcome(200, cases.rescreen_all(s, principal, request_id)),
-                           settings)
+                           lambda s: idempotency.Outcome(200, cases.rescreen_all(s, principal, request_id,
+                                                                                 lease=lease)),
+                           settings, lease=lease)

@@ -121,7 +121,7 @@ def create_proposal_batch(
     ledger = idempotency.BatchLedger(principal.client_id, idempotency_key, fp()) if idempotency_key else None
     response = idempotency.run(session, engine, principal, idempotency_key, fp,
                                lambda s: proposals.create_batch(s, principal, items, lang, request_id, ledger),
-                               settings, ledger)
+                               settings, lease=ledger)
     if len(items) > proposals.BATCH_CHUNK:  # once the answer is sent, what the batch held goes back to the system
         response.background = BackgroundTask(proposals.release_memory)
     return response

@@ -15,7 +15,7 @@ from app.models.proposal import DecisionCreate, DecisionKind
 from app.screening import Policy
 from app.screening.rules import substantive
 from app.services import facts, policies
-from app.services.idempotency import Outcome
+from app.services.idempotency import Lease, Outcome
 from app.services.keys import Principal
 from app.services.proposals import (
     AMENDABLE,
@@ -155,8 +155,10 @@ def rescreen(session: Session, principal: Principal, proposal_id: str, lang: str
 
 
 def rescreen_all(session: Session, actor: Principal | str, request_id: str | None,
-                 progress: Callable[[int, int], None] | None = None, chunk: int = 200) -> dict[str, Any]:
-    """Re-screen every undecided proposal under the active policy, committing in chunks; report what changed."""
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 200,
+                 lease: Lease | None = None) -> dict[str, Any]:
+    """Re-screen every undecided proposal under the active policy, committing in chunks; report what changed. With a
+    lease (a request with an Idempotency-Key) each chunk renews the key's claim, and the work stops if it was lost."""
     policy = policies.active(session)
     ids = session.exec(select(ProposalRecord.id).where(ProposalRecord.status.in_([s.value for s in UNDECIDED]))
                        .order_by(ProposalRecord.created_at)).all()
@@ -168,7 +170,11 @@ def rescreen_all(session: Session, actor: Principal | str, request_id: str | Non
             try:
                 done, done_changed, done_failed = _rescreen_chunk(session, ids[start:start + chunk], policy, actor,
                                                                   request_id)
+                if lease is not None:
+                    lease.renew(session)
                 session.commit()
+                if lease is not None:
+                    lease.committed = True
                 break
             except Changed:  # another writer committed while this chunk was read: its transaction is void, redo it
                 session.rollback()

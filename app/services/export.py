@@ -27,6 +27,8 @@ _FULL_WIDTH_FORMULA = ("\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe62", "\ufe63
 def csv_cell(value: Any) -> str:
     """A cell a spreadsheet will not run: text that starts like a formula — also behind leading spaces or invisible
     characters, and with the full-width or small forms of = + - @ — gets a leading apostrophe (OWASP CSV injection)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a number (-3.5) is a value, not a formula
     text = "" if value is None else str(value)
     lead = _INVISIBLE_LEAD.sub("", text)
     if text.startswith(_FORMULA_START) or lead.startswith(_FORMULA_START + _FULL_WIDTH_FORMULA):

@@ -74,9 +74,13 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 def run(session: Session, engine: Engine, principal: Principal, key: str | None,
         request_fingerprint: Callable[[], str], work: Callable[[Session], Outcome], settings: Settings,
-        ledger: BatchLedger | None = None) -> Response:
+        lease: Lease | None = None) -> Response:
     """Do the work and commit it, once per idempotency key (the fingerprint is computed only when a key is given).
-    A ledger (a batch committing in chunks) renews the claim's lease with every chunk."""
+
+    With a key, the work's own commits are held back (made flushes) so that the work and its stored answer commit
+    together, in one transaction, only while the claim is held. Work that commits in chunks on purpose (a batch, a
+    re-screening of everything) passes a `lease` instead: it renews the claim with every chunk and stops when the
+    claim was taken over."""
     if key is None:
         outcome = work(session)
         if outcome.wrote:
@@ -91,10 +95,14 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
     if isinstance(claim, Outcome):
         return claim.response(replayed=True)
     claim_id, token = claim
-    if ledger is not None:
-        ledger.claim = (claim_id, token, settings.idempotency_lease.total_seconds())
+    if lease is not None:
+        lease.claim = (claim_id, token, settings.idempotency_lease.total_seconds())
+    else:
+        session.commit = session.flush  # type: ignore[method-assign]  # one transaction with the stored answer
     try:
         outcome = work(session)
+        if lease is None:
+            del session.commit  # the session's own commit again, for the answer's
         stored = outcome.body if outcome.replay_body is None else outcome.replay_body
         done = {"state": "done", "claim": None, "status_code": outcome.status,
                 "response_body": stored.decode() if isinstance(stored, bytes) else to_json(stored).decode(),
@@ -109,8 +117,13 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
                                           **done))  # purged under us (retention): store afresh
         session.commit()
     except BaseException:
+        if lease is None:
+            session.__dict__.pop("commit", None)
         session.rollback()
-        _release(engine, claim_id, token)
+        if lease is not None and lease.committed:  # chunks are stored: the claim stays (its body with it), expired
+            _expire(engine, claim_id, token)      # so that a retry with the same body takes it over at once
+        else:
+            _release(engine, claim_id, token)
         raise
     return outcome.response()
 
@@ -143,6 +156,7 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, r
                                                               IdempotencyRecord.key == key)).first()
             if existing is not None and as_utc(existing.created_at) < now - retention:
                 s.delete(existing)
+                BatchLedger(client_id, key, "").clear(s)  # a batch's markers go with its key
                 s.commit()
                 existing = None
             if existing is not None:
@@ -159,7 +173,9 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, r
                 taken = s.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
                     IdempotencyRecord.id == existing.id, IdempotencyRecord.state == "in_progress",
                     IdempotencyRecord.claim == existing.claim if existing.claim is not None
-                    else IdempotencyRecord.claim.is_(None)).values(claim=token, claimed_at=now)).rowcount
+                    else IdempotencyRecord.claim.is_(None),
+                    IdempotencyRecord.claimed_at == existing.claimed_at if existing.claimed_at is not None
+                    else IdempotencyRecord.claimed_at.is_(None)).values(claim=token, claimed_at=now)).rowcount
                 s.commit()
                 if taken == 1:  # the lease had run out: this request does the work now
                     return existing.id, token
@@ -176,6 +192,18 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, r
         raise _in_progress(lease.total_seconds())
 
 
+def _expire(engine: Engine, claim_id: int, token: str) -> None:
+    """A request that failed after committing part of its work keeps its claim, with its lease run out."""
+    try:
+        with Session(engine) as s:
+            s.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
+                IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
+                IdempotencyRecord.state == "in_progress").values(claimed_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)))
+            s.commit()
+    except Exception:  # noqa: BLE001 - the database may be gone: then the lease runs out by itself
+        pass
+
+
 def _release(engine: Engine, claim_id: int, token: str) -> None:
     """A request that failed gives its claim back, so that a retry need not wait for the lease (when the database
     is gone, it cannot: then the lease frees it)."""
@@ -189,23 +217,44 @@ def _release(engine: Engine, claim_id: int, token: str) -> None:
         pass
 
 
-class BatchLedger:
+class Lease:
+    """A long piece of work's hold on its key's claim (SPEC §10): renewed with every chunk it commits, so that the
+    lease never runs out while the work goes on, and checked, so that work whose claim a retry took over stops."""
+
+    claim: tuple[int, str, float] | None = None  # (record id, token, lease seconds), set by run()
+    committed = False  # some chunk of the work is stored
+
+    def renew(self, session: Session) -> None:
+        """In the chunk's own transaction: the claim renewed, or 409 when it is no longer this request's."""
+        if self.claim is None:
+            return
+        claim_id, token, lease = self.claim
+        held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
+            IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
+            IdempotencyRecord.state == "in_progress").values(claimed_at=utcnow())).rowcount
+        if held != 1:
+            raise _in_progress(lease)
+
+
+class BatchLedger(Lease):
     """What a batch sent with an Idempotency-Key has stored so far, chunk by chunk (SPEC §10 "Bulk").
 
     A large batch commits in chunks, so that other requests are not kept waiting for the SQLite writer's lock and its
     memory stays bounded. Each chunk's results are written in the chunk's own transaction, as a marker beside the
     key's claim; a retry of a batch that died half-way (after the claim's lease) replays the chunks already stored
-    instead of storing them again, and the markers go when the whole answer is stored."""
+    instead of storing them again, and the markers go when the whole answer is stored. A batch that failed after
+    storing chunks keeps its claim (with its lease run out), so only the same body can complete it."""
 
     def __init__(self, client_id: str, key: str, request_hash: str):
         self.client_id = client_id
         self.request_hash = request_hash
-        # \x1f cannot be in a client's key (keys are printable): markers never meet a real key
+        # \x1f cannot be in a client's key (keys are printable): markers never meet a real key. Matched with LIKE
+        # (character by character), not by range: collations that ignore control characters would sort it away.
         self.prefix = "\x1fbatch\x1f" + hashlib.sha256(key.encode()).hexdigest()[:40] + "\x1f"
 
     def _mine(self):  # noqa: ANN202
-        return (IdempotencyRecord.client_id == self.client_id, IdempotencyRecord.key >= self.prefix,
-                IdempotencyRecord.key < self.prefix + "\x7f")
+        return (IdempotencyRecord.client_id == self.client_id,
+                IdempotencyRecord.key.startswith(self.prefix, autoescape=True))
 
     def stored(self, session: Session) -> dict[int, dict[str, Any]]:
         """index -> the item's result, for the chunks an earlier attempt stored."""
@@ -215,18 +264,10 @@ class BatchLedger:
                 found.update({int(i): r for i, r in json.loads(record.response_body or "{}").items()})
         return found
 
-    claim: tuple[int, str, float] | None = None  # (record id, token, lease seconds) of the key's claim
-
     def record(self, session: Session, first_index: int, results: dict[int, dict[str, Any]]) -> None:
         """Note a chunk's results in its transaction, and renew the claim: a batch that lost its claim (it outran the
         lease and a retry took over) stops here, its chunk rolled back, rather than storing beside the retry."""
-        if self.claim is not None:
-            claim_id, token, lease = self.claim
-            held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
-                IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
-                IdempotencyRecord.state == "in_progress").values(claimed_at=utcnow())).rowcount
-            if held != 1:
-                raise _in_progress(lease)
+        self.renew(session)
         if not results:
             return
         session.add(IdempotencyRecord(client_id=self.client_id, key=f"{self.prefix}{first_index:08d}",

@@ -400,15 +400,20 @@ def create_batch(session: Session, principal: Principal, items: list[Any], lang:
             results.append(result)
         try:
             _write(session, prepared)
-        except IntegrityError:
+        except IntegrityError:  # another request stored one of this chunk's external_refs meanwhile
             session.rollback()
-            raise Conflict("another request stored one of these external_refs at the same time; retry the batch "
-                           "(with the same Idempotency-Key, what was stored is not stored again)") from None
+            for index in made:  # this chunk's items are refused, each saying so; the chunks before stay stored
+                results[index] = _failed(index, 409, "conflict", "Conflict", None, items[index],
+                                         "another request stored an external_ref of this item's chunk at the same "
+                                         "time; nothing of this item was stored: send it again")
+            made = {}
         if ledger is not None:
             ledger.record(session, start, made)
         if start + BATCH_CHUNK < len(items):
             session.commit()
-    if ledger is not None and replayed:
+            if ledger is not None:
+                ledger.committed = True
+    if ledger is not None:
         ledger.clear(session)  # the whole answer is stored with the last chunk: the markers have served
     created = sum(1 for r in results if r["status"] == 201)
     return Outcome(200, {"created": created, "failed": len(items) - created, "results": results},

@@ -72,3 +72,35 @@ def test_other_requests_are_served_between_the_chunks_of_a_batch(client, submitt
     assert single.status_code == 201 and during  # stored while the batch was still going on
     assert answer["batch"].status_code == 200 and answer["batch"].json()["created"] == CHUNK * 8
     assert count(client) == CHUNK * 8 + 1
+
+
+def test_a_batch_that_succeeds_at_once_leaves_only_its_answer(client, submitter):
+    batch = {"proposals": items(CHUNK * 2 + 1, "AtOnce")}
+    r = client.post("/v1/proposals/batch", json=batch, headers={**submitter, "Idempotency-Key": "at-once"})
+    assert r.status_code == 200 and r.json()["created"] == CHUNK * 2 + 1
+    with Session(client.app.state.engine) as s:
+        assert [rec.key for rec in s.exec(select(IdempotencyRecord)).all()] == ["at-once"]
+
+
+def test_after_a_half_way_failure_the_key_still_belongs_to_its_body(client, submitter, monkeypatch):
+    import json
+
+    batch = {"proposals": items(CHUNK * 2 + 3, "Owned")}
+    headers = {**submitter, "Idempotency-Key": "owned", "Content-Type": "application/json"}
+    original = proposals._write
+    calls = []
+
+    def write(session, prepared):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("INSERT", {}, Exception("gone"))
+        return original(session, prepared)
+
+    monkeypatch.setattr(proposals, "_write", write)
+    assert client.post("/v1/proposals/batch", content=json.dumps(batch), headers=headers).status_code == 503
+    monkeypatch.setattr(proposals, "_write", original)
+    other = client.post("/v1/proposals/batch", content=json.dumps(batch, indent=2), headers=headers)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"  # other bytes
+    same = client.post("/v1/proposals/batch", content=json.dumps(batch), headers=headers)
+    assert same.status_code == 200 and same.json()["created"] == CHUNK * 2 + 3  # at once: no lease to wait for
+    assert count(client) == CHUNK * 2 + 3

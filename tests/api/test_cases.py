@@ -216,7 +216,7 @@ def test_rescreen_all_reports_a_chunk_that_other_writers_kept_changing_and_goes_
         return real(session, ids, *args)
 
     monkeypatch.setattr(cases, "_rescreen_chunk", contended)
-    monkeypatch.setattr(cases.rescreen_all, "__defaults__", (None, 1))  # one proposal per chunk
+    monkeypatch.setattr(cases.rescreen_all, "__defaults__", (None, 1, None))  # one proposal per chunk
     report = client.post("/v1/rescreen", headers=admin)
     assert report.status_code == 200
     assert report.json()["rescreened"] == 1

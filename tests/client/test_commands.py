@@ -191,3 +191,11 @@ def test_a_profile_file_gives_the_url_and_the_key(live, tmp_path):
     done = run(env, "stats", "--profile", "nosuch", check=2)
     assert "no profile [nosuch] (profiles: broken, default)" in done.stderr
     run(env, "stats", "--url", live.url, "--key", live.viewer, "--profile", "broken", check=0)  # flags win
+
+
+def test_a_key_that_may_not_submit_stops_the_run_with_exit_3(live, tmp_path):
+    body = json.loads((EXAMPLES / "kemi-school-exchange.json").read_text(encoding="utf-8")) | {
+        "department": "kommunstaben", "title": f"V{uuid.uuid4().hex[:6]}"}
+    (tmp_path / "one.json").write_text(json.dumps([body, body | {"title": body["title"] + " 2"}]), encoding="utf-8")
+    done = run(live.env(live.viewer), "submit", str(tmp_path / "one.json"), check=3)
+    assert "403" in done.stderr and "stopped at" in done.stderr and done.stdout == ""

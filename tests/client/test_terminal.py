@@ -4,6 +4,7 @@ stderr and a readable table; `proposals list` a table. Read back with tmux captu
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -23,12 +24,14 @@ def tmux(*args: str) -> str:
 
 def run_in_terminal(session: str, env: dict[str, str], command: str, timeout: float = 60) -> str:
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith("VAGVAL_"))
-    tmux("send-keys", "-t", session, f'clear; env {exports} {command}; echo "EXIT""=$?"', "Enter")
+    marker = uuid.uuid4().hex[:8]  # this command's own: the screen may still show the last one's until `clear` ran
+    tmux("send-keys", "-t", session, f'clear; env {exports} {command}; echo "EXIT-{marker}""=$?"', "Enter")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         screen = tmux("capture-pane", "-p", "-t", session, "-S", "-200")
-        if "EXIT=" in screen:
-            return screen
+        found = re.search(rf"^EXIT-{marker}=(\d+)$", screen, re.MULTILINE)
+        if found:
+            return screen.replace(f"EXIT-{marker}=", "EXIT=")
         time.sleep(0.2)
     raise AssertionError(f"{command} did not finish in {timeout} s:\n{screen}")
 
