@@ -105,3 +105,26 @@ def test_a_slow_first_request_and_a_retry_that_took_over_never_both_store(client
     assert [p.id for p in stored(client)] == [retry.json()["id"]]
     replay = client.post("/v1/proposals", json=body, headers=headers)
     assert replay.headers["idempotent-replayed"] == "true" and replay.json()["id"] == retry.json()["id"]
+
+
+def test_work_that_commits_itself_commits_with_its_answer_under_a_key(client, admin, monkeypatch):
+    """Creating a key commits inside the service; with an Idempotency-Key, that commit waits for the stored answer,
+    so a failure between the two leaves no key whose secret nobody saw."""
+    from app.models import Client
+    from app.services import keys
+
+    original = keys.create_client_key
+
+    def create_then_fail(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("the process died after the work, before its answer was stored")
+
+    monkeypatch.setattr(keys, "create_client_key", create_then_fail)
+    body = {"name": "Ärendesystemet", "role": "officer"}
+    with pytest.raises(RuntimeError):
+        client.post("/v1/keys", json=body, headers={**admin, "Idempotency-Key": "once"})
+    with Session(client.app.state.engine) as s:
+        assert s.exec(select(Client).where(Client.name == "Ärendesystemet")).first() is None
+    monkeypatch.setattr(keys, "create_client_key", original)
+    r = client.post("/v1/keys", json=body, headers={**admin, "Idempotency-Key": "once"})
+    assert r.status_code == 201 and r.json()["key"].startswith("vgv_")
