@@ -456,8 +456,10 @@ def _convert(kind: str, value: Any) -> Any:
     raise ValueError(f"{_text(value)!r} is not one of {swedish} ({', '.join(values)})")
 
 
-def build_row(file: str, line: int, headings: list[Heading | None], cells: list[Any], lang: str) -> Row | None:
-    """A row of the plan as a proposal body; None for an empty row."""
+def build_row(file: str, line: int, headings: list[Heading | None], cells: list[Any], lang: str,
+              names: list[Any] | None = None) -> Row | None:
+    """A row of the plan as a proposal body; None for an empty row. `names`: the headers as the file writes them
+    (problems name the column so), else the template's names."""
     row = Row(file=file, line=line, body={}, lang=lang)
     legs: dict[int, dict[str, Any]] = {}
     goals: dict[int, dict[str, Any]] = {}
@@ -471,8 +473,7 @@ def build_row(file: str, line: int, headings: list[Heading | None], cells: list[
             given = True
             continue
         given = True
-        header = heading.title(lang)
-        written = header
+        written = str(names[index]).strip() if names and index < len(names) and names[index] else heading.title(lang)
         try:
             converted = _convert(heading.column.kind, value)
         except ValueError as exc:
@@ -561,7 +562,7 @@ def _read_csv(raw: bytes, where: str) -> list[Row]:
         headings, lang = parse_header(header, where)
         start = reader.line_num + 1
         for cells in reader:
-            row = build_row(where, start, headings, cells, lang)
+            row = build_row(where, start, headings, cells, lang, header)
             if row is not None:
                 rows.append(row)
             start = reader.line_num + 1
@@ -588,7 +589,7 @@ def _read_xlsx(raw: bytes, where: str) -> list[Row]:
     headings, lang = parse_header(list(header), where)
     rows = []
     for number, cells in enumerate(lines, start=2):
-        row = build_row(where, number, headings, list(cells), lang)
+        row = build_row(where, number, headings, list(cells), lang, list(header))
         if row is not None:
             rows.append(row)
     book.close()

@@ -213,3 +213,11 @@ def test_json_plans_keep_the_line_of_each_item_and_the_fields_as_written(tmp_pat
     (tmp_path / "bad.json").write_text('[{"kind": "trip",\n  "title": }]')
     with pytest.raises(PlanError, match=re.escape("bad.json, line 2, column 12: not valid JSON")):
         read_plan(tmp_path / "bad.json")
+
+
+def test_problems_name_the_column_exactly_as_the_file_writes_it(tmp_path):
+    plan = read_plan(write(tmp_path / "p.csv", [["typ", "TITEL", "startdatum ", "budget_sek"],
+                                                ["resa", "x", "31/12/2027", "mycket"]]))
+    assert [(p.column, p.field) for p in plan[0].problems] == [("startdatum", "start_date"),
+                                                               ("budget_sek", "budget_sek")]
+    assert plan[0].column_for("title") == "TITEL"
