@@ -85,17 +85,18 @@ def check_against_policy(proposal: Proposal, policy: Policy) -> None:
 
 
 def recommend(findings: list[Finding], digital_fired: bool, score: float, threshold: float) -> Recommendation:
-    """Precedence of SPEC §4: blocker, digital first, missing, condition, then the score threshold."""
+    """Precedence of SPEC §4: blocker, digital first, missing, the score threshold (an approval of any kind needs
+    the score), condition, else approve."""
     severities = {f.severity for f in findings}
     if Severity.blocker in severities:
         return Recommendation.reject
     if digital_fired:
         return Recommendation.prefer_digital
-    if Severity.missing in severities:
+    if Severity.missing in severities or score < threshold:
         return Recommendation.needs_information
     if Severity.condition in severities:
         return Recommendation.approve_with_conditions
-    return Recommendation.approve if score >= threshold else Recommendation.needs_information
+    return Recommendation.approve
 
 
 def screen(proposal: Proposal, policy: Policy | None = None) -> Screening:

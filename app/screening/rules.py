@@ -256,6 +256,7 @@ def climate(facts: Facts) -> Outcome:
         f"traveller, {num(c.co2e_kg_without_rf, 'en')} kg without radiative forcing). {legs_en}.",
     ))
     out.findings += [f for _, _, leg_finding, _ in per_leg if (f := leg_finding) is not None]
+    out.findings += [f for leg in estimate.legs if (f := _business_class(policy, leg)) is not None]
     shifts = sum(1 for *_, shift in per_leg if shift)
     emission_penalty = min(scores.max_emission_penalty, c.co2e_kg_per_traveller / scores.kg_per_point)
     shift_penalty = shifts * scores.avoidable_flight_penalty
@@ -270,6 +271,24 @@ def climate(facts: Facts) -> Outcome:
         f" − {num(shift_penalty, 'en', 0)} for {shifts} flight leg(s) that can be replaced by surface travel.",
     )
     return out
+
+
+def _business_class(policy: Policy, leg: LegEstimate) -> Finding | None:
+    """SPEC §3 CLIMATE: a business-class flight gets advice stating what economy would save (the same passenger-km
+    under the economy factor of the same haul)."""
+    r = leg.result
+    if r.mode != "flight" or r.cabin != "business":
+        return None
+    business = policy.factor("flight", f"{r.haul}-business")
+    economy = policy.factor("flight", f"{r.haul}-economy")
+    saving = r.co2e_kg * (1 - economy.per_unit / business.per_unit)
+    return finding(
+        policy, "CLIMATE", "CLIMATE_BUSINESS_CLASS", Severity.advice,
+        f"Flyget {_leg_label(r)} bokas i businessklass: i ekonomiklass ger samma resa {num(r.co2e_kg - saving, 'sv')} "
+        f"kg CO2e i stället för {num(r.co2e_kg, 'sv')} kg, och sparar {num(saving, 'sv')} kg.",
+        f"The flight {_leg_label(r)} is booked in business class: in economy the same journey gives "
+        f"{num(r.co2e_kg - saving, 'en')} kg CO2e instead of {num(r.co2e_kg, 'en')} kg, saving {num(saving, 'en')} kg.",
+    )
 
 
 def _climate_leg(policy: Policy, leg: LegEstimate) -> tuple[str, str, Finding | None, bool]:

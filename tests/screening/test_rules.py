@@ -357,6 +357,38 @@ def test_below_threshold_without_other_findings_needs_information():
     assert s.recommendation.value == "needs_information"
 
 
+def _finding(severity: str):
+    from app.screening.result import Finding, Severity
+
+    return Finding(code="X", severity=Severity(severity), message_sv="x", message_en="x", plan_ref="x")
+
+
+@pytest.mark.parametrize(("severities", "score", "expected"), [
+    (["condition"], 59.9, "needs_information"),  # a condition just below the threshold: the score decides first
+    (["condition"], 60.0, "approve_with_conditions"),  # at the threshold: approved, with its condition
+    ([], 59.9, "needs_information"),
+    ([], 60.0, "approve"),
+    (["condition", "missing"], 90.0, "needs_information"),
+    (["condition", "blocker"], 90.0, "reject"),
+    (["advice", "info"], 60.0, "approve"),
+])
+def test_spec_4_precedence_at_the_threshold(severities, score, expected):
+    from app.screening.engine import recommend
+
+    assert recommend([_finding(s) for s in severities], False, score, 60.0).value == expected
+    assert recommend([_finding(s) for s in severities if s != "blocker"], True, score, 60.0).value == "prefer_digital"
+
+
+def test_a_low_score_with_a_condition_needs_information_and_still_lists_the_condition():
+    """SPEC §4: an approval of any kind needs the score (the Austin example, 55.8, was approve_with_conditions)."""
+    va = {"development": answer("partly"), "environmental_scanning": answer("no", ""), "influence": answer("no", "")}
+    s = run(body(value_added=va, partners=["zenica"], focus_area="twin_town", gender_equality=""))
+    assert s.score < 60
+    assert codes(s)["VALUE_ADDED_SCORE_BELOW_THRESHOLD"] == "missing"
+    assert s.recommendation.value == "needs_information"
+    assert "PARTNER_STATUS_DORMANT" in {c.code for c in s.conditions}
+
+
 def test_every_finding_is_bilingual_and_traceable_to_the_plan():
     s = run(body(partners=["zenica"], goals=[{"goal": 2}], travel=travel(legs=[leg("LLA", "TOS")])))
     for f in s.findings:
@@ -405,3 +437,16 @@ def test_a_hyphenated_compound_is_one_word():
     assert not substantive("Extraordinarily-long-hyphenated motivation", default_policy())
     assert substantive("Ja, ja... JA! Nej.", default_policy()) is False  # 18 characters, and two words
     assert substantive("Ja, ja... JA! Nej, kanske.", default_policy()) is True
+
+
+def test_a_business_class_flight_gets_advice_with_what_economy_would_save():
+    """SPEC §3 CLIMATE. LLA–BRU is 1,913.187 km (haversine, test_co2.py), short-haul; return, one traveller. DESNZ 2025
+    short-haul business 0.18863 + WTT 0.03373, economy 0.12576 + 0.02249 kg per pkm (SPEC §6a)."""
+    s = run(body(travel=travel(legs=[leg("LLA", "BRU", cabin="business")])))
+    business = 2 * 1913.187 * (0.18863 + 0.03373)
+    economy = 2 * 1913.187 * (0.12576 + 0.02249)
+    (advice,) = [f for f in s.findings if f.code == "CLIMATE_BUSINESS_CLASS"]
+    assert advice.severity.value == "advice" and s.recommendation.value == "approve"  # advice changes nothing
+    assert f"{economy:.1f} kg CO2e instead of {business:.1f} kg, saving {business - economy:.1f} kg" in advice.message_en
+    assert f"sparar {business - economy:.1f} kg".replace(".", ",") in advice.message_sv
+    assert "CLIMATE_BUSINESS_CLASS" not in codes(run(body()))  # economy: no such advice
