@@ -1,6 +1,6 @@
 """The screening engine: pure, no web or database. screen(proposal, policy) -> Screening."""
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"  # 1.2: SPEC §4 precedence (the score before conditions), business-class advice, the places of the north
 
 from app.screening.engine import screen  # noqa: E402
 from app.screening.errors import ProposalError  # noqa: E402
