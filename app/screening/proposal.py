@@ -26,7 +26,7 @@ from app.screening.policy import FocusArea
 # move the cursor or recolour a terminal) and no bidirectional overrides or isolates (they reorder what a reader
 # sees: Trojan Source, CVE-2021-42574); names hold at least one visible character (not only zero-width ones).
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-_INVISIBLE = r"\s\u180e\u200b-\u200d\u2060\ufeff"
+_INVISIBLE = r"\s\u115f\u1160\u180e\u200b-\u200f\u2060\u3164\uffa0\ufeff"
 NO_NUL = rf"^[^{_CONTROL}]*$"
 VISIBLE = rf"^[^{_CONTROL}]*[^{_CONTROL}{_INVISIBLE}][^{_CONTROL}]*$"
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]

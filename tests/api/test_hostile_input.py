@@ -67,6 +67,8 @@ VISIBLE_MESSAGE = ("must hold a visible character, and no control characters (ot
     ("title", "Invoice \u202egnp.exe", VISIBLE_MESSAGE),  # right-to-left override
     ("title", "\u2067hidden\u2069", VISIBLE_MESSAGE),  # isolates
     ("title", "\u200b\u200b\u200b", VISIBLE_MESSAGE),  # only zero-width spaces
+    ("title", "\u200e", VISIBLE_MESSAGE),  # only a left-to-right mark
+    ("title", "\u3164\u3164", VISIBLE_MESSAGE),  # only Hangul fillers, which render as blanks
     ("description", "line one\x00line two", "no control characters (other than tab and newline) or bidirectional "
                                             "overrides"),
     ("description", "C1 \x9b control", "no control characters (other than tab and newline) or bidirectional "
