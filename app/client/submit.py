@@ -91,10 +91,10 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
         found = list(row.problems)
         try:
             client.screen(row.body)
-        except (Unreachable,):
+        except Unreachable:
             raise
         except ProblemError as exc:
-            if exc.status == 401 or (exc.status == 403 and not exc.errors):
+            if _key_refused(exc):
                 raise
             taken = {p.field for p in found}
             found += [p for p in problems_of(row, exc) if p.field not in taken and not _under(p.field, taken)]
@@ -107,7 +107,7 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
     except Unreachable:
         raise
     except ProblemError as exc:
-        if exc.status == 401 or (exc.status == 403 and not exc.errors):  # the key, not the row: stop (exit 3)
+        if _key_refused(exc):
             raise
         problems = problems_of(row, exc)
         if exc.status == 409 and exc.body.get("existing_id"):  # its external_ref is another stored proposal's
@@ -118,6 +118,11 @@ def _one(client: Client, row: Row, dry_run: bool, first_of: dict[str, int]) -> O
     screening = stored.get("screening") or {}
     return Outcome(row, "stored", id=stored.get("id"), recommendation=screening.get("recommendation"),
                    score=screening.get("score"), replayed=stored.replayed)
+
+
+def _key_refused(error: ProblemError) -> bool:
+    """The key, not the row, was refused (401, or a 403 that names no field): the run stops (exit 3)."""
+    return error.status == 401 or (error.status == 403 and not error.errors)
 
 
 def _under(path: str, parents: set[str]) -> bool:

@@ -255,9 +255,9 @@ def parse_header(names: list[Any], where: str) -> tuple[list[Heading | None], st
         if heading.path in seen:
             problems.append(f"column {_letter(index)} ({name!r}) repeats column {seen[heading.path]}")
         seen[heading.path] = f"{_letter(index)} ({name!r})"
-        if key in (_norm(heading.column.sv.format(n=heading.number)),):
+        if key == _norm(heading.title("sv")):
             sv += 1
-        elif key == _norm(heading.column.en.format(n=heading.number)):
+        elif key == _norm(heading.title("en")):
             en += 1
         headings.append(heading)
     if problems:
@@ -324,7 +324,8 @@ class Row:
             for known, header in self.columns.items():
                 if known.startswith(probe + ".") or known.startswith(probe + "["):
                     return header
-            probe = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", probe) if re.search(r"(\.[^.\[\]]+|\[\d+\])$", probe) else ""
+            parent = _LAST_STEP.sub("", probe)  # travel.legs[0].car -> travel.legs[0] -> travel.legs -> travel
+            probe = parent if parent != probe else ""
         return self._template_name(path)
 
     def _template_name(self, path: str) -> str:
@@ -348,6 +349,9 @@ class Row:
 def _is_leaf(path: str) -> bool:
     generic = re.sub(r"\[\d+\]", "[{i}]", path)
     return any(c.path == generic for c in BASE + GOAL_COLUMNS + LEG_COLUMNS)
+
+
+_LAST_STEP = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
 
 def _set(target: dict[str, Any], path: str, value: Any) -> None:

@@ -107,9 +107,8 @@ def run(session: Session, engine: Engine, principal: Principal, key: str | None,
         done = {"state": "done", "claim": None, "status_code": outcome.status,
                 "response_body": stored.decode() if isinstance(stored, bytes) else to_json(stored).decode(),
                 "response_headers": outcome.headers}
-        held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
-            IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_progress",
-            IdempotencyRecord.claim == token).values(**done)).rowcount
+        held = session.exec(update(IdempotencyRecord).where(*_held(claim_id, token))  # type: ignore[call-overload]
+                            .values(**done)).rowcount
         if held != 1:
             if session.get(IdempotencyRecord, claim_id) is not None:  # a retry took the claim over after the lease
                 raise _in_progress(settings.idempotency_lease.total_seconds())
@@ -192,28 +191,32 @@ def _claim(engine: Engine, client_id: str, key: str, request_fingerprint: str, r
         raise _in_progress(lease.total_seconds())
 
 
+def _held(claim_id: int, token: str) -> tuple:
+    """The condition that a claim is still this request's: in progress, with its token."""
+    return (IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_progress",
+            IdempotencyRecord.claim == token)
+
+
 def _expire(engine: Engine, claim_id: int, token: str) -> None:
     """A request that failed after committing part of its work keeps its claim, with its lease run out."""
-    try:
-        with Session(engine) as s:
-            s.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
-                IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
-                IdempotencyRecord.state == "in_progress").values(claimed_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)))
-            s.commit()
-    except Exception:  # noqa: BLE001 - the database may be gone: then the lease runs out by itself
-        pass
+    _settle(engine, update(IdempotencyRecord).where(*_held(claim_id, token))
+            .values(claimed_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC)))
 
 
 def _release(engine: Engine, claim_id: int, token: str) -> None:
     """A request that failed gives its claim back, so that a retry need not wait for the lease (when the database
     is gone, it cannot: then the lease frees it)."""
+    _settle(engine, delete(IdempotencyRecord).where(*_held(claim_id, token)))
+
+
+def _settle(engine: Engine, statement: Any) -> None:
+    """A failed request's last word on its claim, in its own transaction; if the database is gone, the lease does it
+    (the original error is the one to report)."""
     try:
         with Session(engine) as s:
-            s.exec(delete(IdempotencyRecord).where(IdempotencyRecord.id == claim_id,  # type: ignore[call-overload]
-                                                   IdempotencyRecord.state == "in_progress",
-                                                   IdempotencyRecord.claim == token))
+            s.exec(statement)
             s.commit()
-    except Exception:  # noqa: BLE001 - the original error is the one to report
+    except Exception:  # noqa: BLE001
         pass
 
 
@@ -229,9 +232,8 @@ class Lease:
         if self.claim is None:
             return
         claim_id, token, lease = self.claim
-        held = session.exec(update(IdempotencyRecord).where(  # type: ignore[call-overload]
-            IdempotencyRecord.id == claim_id, IdempotencyRecord.claim == token,
-            IdempotencyRecord.state == "in_progress").values(claimed_at=utcnow())).rowcount
+        held = session.exec(update(IdempotencyRecord).where(*_held(claim_id, token))  # type: ignore[call-overload]
+                            .values(claimed_at=utcnow())).rowcount
         if held != 1:
             raise _in_progress(lease)
 

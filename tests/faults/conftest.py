@@ -345,6 +345,36 @@ def listed_ids(client: httpx.Client, url: str, key: str, tag: str) -> list[str]:
         params = {"q": tag, "limit": 200, "cursor": page["next_cursor"]}
 
 
+def resend_all(url: str, key: str, requests: list[dict[str, Any]], deadline: float,
+               threads: int) -> tuple[dict[str, list[Answer]], list[str]]:
+    """Every request ({"key", "body"}) sent again with its Idempotency-Key until 201, from `threads` threads: each
+    key's answers, and the keys that stayed stuck or were refused."""
+    final: dict[str, list[Answer]] = {}
+    failures: list[str] = []
+    queue = list(requests)
+    lock = threading.Lock()
+
+    def resend(_: int) -> None:
+        with httpx.Client(timeout=CLIENT_TIMEOUT) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    request = queue.pop()
+                try:
+                    answers = post_until_created(client, url, key, request["key"], request["body"], deadline)
+                except Stuck as exc:
+                    with lock:
+                        failures.append(str(exc))
+                    continue
+                with lock:
+                    final[request["key"]] = answers
+
+    errors = run_threads(threads, resend)
+    assert errors == [], errors
+    return final, failures
+
+
 def run_threads(count: int, target: Callable[[int], None]) -> list[BaseException]:
     """Run target(i) in `count` threads; the exceptions they raised (empty when none did)."""
     errors: list[BaseException] = []

@@ -15,16 +15,13 @@ import httpx
 
 from tests.faults.conftest import (
     CLIENT_TIMEOUT,
-    Answer,
     Servers,
-    Stuck,
     bearer,
     fault_env,
     listed_ids,
     new_tag,
-    post_until_created,
     proposal_body,
-    run_threads,
+    resend_all,
     send,
     server_log,
 )
@@ -85,29 +82,7 @@ def test_kill_9_under_write_load_loses_no_acknowledged_write_and_leaves_no_stuck
     assert set(acknowledged) <= set(done), "an acknowledged write has no stored answer to replay"
 
     second = servers.start(env)  # the same database file, a new port
-    deadline = time.monotonic() + RETRY_DEADLINE
-    final: dict[str, list[Answer]] = {}
-    failures: list[str] = []
-    queue = list(requests)
-
-    def resend(_: int) -> None:
-        with httpx.Client(timeout=CLIENT_TIMEOUT) as client:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    request = queue.pop()
-                try:
-                    answers = post_until_created(client, second.url, key, request["key"], request["body"], deadline)
-                except Stuck as exc:
-                    with lock:
-                        failures.append(str(exc))
-                    continue
-                with lock:
-                    final[request["key"]] = answers
-
-    errors = run_threads(WRITERS, resend)
-    assert errors == [], errors
+    final, failures = resend_all(second.url, key, requests, time.monotonic() + RETRY_DEADLINE, WRITERS)
     assert failures == [], f"{len(failures)} keys stuck or refused after the restart: {failures[:5]}\n" \
                            f"{server_log(second)}"
 

@@ -22,14 +22,12 @@ from tests.faults.conftest import (
     Answer,
     PgCluster,
     Servers,
-    Stuck,
     bearer,
     fault_env,
     listed_ids,
     new_tag,
-    post_until_created,
     proposal_body,
-    run_threads,
+    resend_all,
     send,
     server_log,
 )
@@ -145,29 +143,7 @@ def test_postgres_restart_under_load_gives_only_503_with_retry_after_then_recove
         before_retry = set(listed_ids(client, server.url, key, tag))
         assert set(acknowledged.values()) <= before_retry, "an acknowledged write is not stored"
 
-        deadline = time.monotonic() + RETRY_DEADLINE
-        final: dict[str, list[Answer]] = {}
-        failures: list[str] = []
-        queue = list(writes)
-
-        def resend(_: int) -> None:
-            with httpx.Client(timeout=CLIENT_TIMEOUT) as c:
-                while True:
-                    with lock:
-                        if not queue:
-                            return
-                        request = queue.pop()
-                    try:
-                        got = post_until_created(c, server.url, key, request["key"], request["body"], deadline)
-                    except Stuck as exc:
-                        with lock:
-                            failures.append(str(exc))
-                        continue
-                    with lock:
-                        final[request["key"]] = got
-
-        errors = run_threads(4, resend)
-        assert errors == [], errors
+        final, failures = resend_all(server.url, key, writes, time.monotonic() + RETRY_DEADLINE, 4)
         assert failures == [], f"{len(failures)} keys stuck or refused: {failures[:5]}\n{server_log(server)}"
         stored = listed_ids(client, server.url, key, tag)
 
