@@ -16,7 +16,7 @@ from app.models import Role, Status
 from app.screening.policy import FocusArea
 from app.screening.proposal import NO_NUL, IsoDate, Kind
 from app.screening.result import Recommendation
-from app.services import keys
+from app.services import departments, keys
 from app.services.filters import Filters
 from app.services.keys import Principal
 from app.settings import Settings
@@ -133,6 +133,7 @@ IdempotencyKey = Annotated[str | None, Header(description="retry safely: the sam
 
 
 async def aggregate_filters(
+    session: SessionDep,
     year: Annotated[int | None, Query(ge=1900, le=2200, description="of start_date; a proposal without dates counts "
                                                                    "in the year it was created")] = None,
     from_: Annotated[IsoDate | None, Query(alias="from", description="start_date on or after (YYYY-MM-DD)")] = None,
@@ -147,6 +148,7 @@ async def aggregate_filters(
     if from_ is not None and to is not None and to < from_:
         raise Unprocessable(f"to ({to}) is before from ({from_})",
                             errors=[{"field": "to", "message": "must be on or after from", "type": "range_order"}])
+    await departments.check_filter(session, department)  # unknown or retired: 422 with close matches (SPEC §13)
     return Filters(year=year, start_from=from_, start_to=to, department=department,
                    kind=kind.value if kind else None, focus_area=focus_area.value if focus_area else None,
                    status=status.value if status else None,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.screening import PolicyError, ProposalError, UnknownPlaceError
+from app.screening.fieldnames import ABSENT, client_loc, unknown_field
 from app.screening.policy import field_path
 from app.screening.proposal import NO_NUL, VISIBLE
 
@@ -26,20 +27,26 @@ TYPE_BASE = "https://vagval.lulea.se/problems/"
 
 class FieldError(BaseModel):
     field: str = Field(description="where the problem is, as a dotted path (`travel.legs[0].to`)")
-    message: str
-    type: str | None = None
-    suggestions: list[str] | None = None
+    message: str = Field(description="what is wrong with it")
+    type: str | None = Field(None, description="the kind of problem: pydantic's error type (missing, extra_forbidden, "
+                                               "string_too_long, …) or the service's own (proposal, policy, header, "
+                                               "cursor, …)")
+    suggestions: list[str] | None = Field(default=None, description="what was likely meant: the known place for an "
+                                          "unknown one, the real field for an unknown field (`start-date` -> "
+                                          "`start_date`)")
 
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
-    type: str = Field(examples=[TYPE_BASE + "validation"])
-    title: str = Field(examples=["Ogiltig begäran / Invalid request"])
-    status: int = Field(examples=[422])
-    detail: str = Field(examples=["travel.legs[0].to: unknown place 'Tromsoo'; did you mean Tromsø?"])
-    instance: str | None = None
-    errors: list[FieldError] | None = None
+    type: str = Field(examples=[TYPE_BASE + "validation"], description="a URI naming the kind of problem")
+    title: str = Field(examples=["Ogiltig begäran / Invalid request"],
+                       description="a short summary of the kind of problem")
+    status: int = Field(examples=[422], description="the HTTP status code")
+    detail: str = Field(examples=["travel.legs[0].to: unknown place 'Tromsoo'; did you mean Tromsø?"],
+                        description="what went wrong in this request, in words")
+    instance: str | None = Field(None, description="the request path it happened on")
+    errors: list[FieldError] | None = Field(None, description="for validation errors, every offending field")
     existing_id: str | None = Field(default=None, description="on 409 for a duplicate, the id of the first")
 
 
@@ -140,21 +147,21 @@ def location(loc: tuple | list) -> str:
     return field_path(loc, "(body)")
 
 
-# pydantic names the member of a union in an error's location (`from.constrained-str`, `from.Coordinates.lat`);
-# the client wrote `from` or `from.lat`. Field names here are snake_case words (or indexes).
-_UNION_MEMBER = re.compile(r"^(?:[A-Z]\w*|\w+(?:-\w+)+|.*[\[\],].*|str|int|float|bool|list|dict|none)$")
 _TYPE_MISMATCH = {"string_type", "model_type", "model_attributes_type", "dict_type", "int_type", "float_type",
                   "bool_type", "list_type"}
 _PARAMETER_KINDS = ("query", "path", "header", "cookie")
 
 
-def _field(loc: list[Any], strip: tuple[str, ...]) -> str:
+def _field(loc: list[Any], strip: tuple[str, ...], data: Any = ABSENT) -> tuple[str, list[Any] | None]:
+    """The field as the client wrote it, and for a body its location without union member tags (None for a
+    parameter). `data` is the input the location (after `strip`) points into."""
     if len(loc) >= 2 and loc[0] in _PARAMETER_KINDS:  # a parameter: its name as the client sends it
         name = str(loc[1])
-        return "-".join(part.capitalize() for part in name.split("-")) if loc[0] == "header" else name
+        return ("-".join(part.capitalize() for part in name.split("-")) if loc[0] == "header" else name), None
     if loc and loc[0] in strip:
         loc = loc[1:]
-    return location([part for part in loc if not (isinstance(part, str) and _UNION_MEMBER.match(part))])
+    loc = client_loc(loc, data)
+    return location(loc), loc
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -169,9 +176,21 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
-def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    out = [{"field": _field(list(e.get("loc", ())), strip), "message": _message(e), "type": e.get("type")}
-           for e in errors]
+def validation_errors(errors: list[dict[str, Any]], strip: tuple[str, ...] = (), *, data: Any = ABSENT,
+                      model: Any = None) -> list[dict[str, Any]]:
+    """pydantic's errors as problem entries naming each field as the client wrote it. `data` is the validated input
+    and `model` its type: with them an unknown field is told apart from pydantic's union tags whatever its shape,
+    and gets the real field of that object it was likely meant as (`suggestions`)."""
+    out = []
+    for e in errors:
+        field, loc = _field(list(e.get("loc", ())), strip, data)
+        entry: dict[str, Any] = {"field": field, "message": _message(e), "type": e.get("type")}
+        if e.get("type") == "extra_forbidden" and loc:
+            entry["message"], suggestion = unknown_field(model, loc, data)
+            if suggestion:
+                entry["suggestions"] = [suggestion]
+        out.append(entry)
+
     # Of a union's members, the one the input was meant for explains the problem; "not a string" about a place
     # given as coordinates does not. Type mismatches go when the same field has another error.
     def other_error(e: dict[str, Any]) -> bool:
@@ -196,7 +215,8 @@ def proposal_error(exc: ProposalError, prefix: str = "") -> Unprocessable:
 
 
 def policy_error(exc: PolicyError) -> Unprocessable:
-    errors = [{"field": e["field"], "message": e["reason"], "type": "policy"} for e in exc.errors]
+    errors = [{"field": e["field"], "message": e["reason"], "type": "policy",
+               **({"suggestions": e["suggestions"]} if e.get("suggestions") else {})} for e in exc.errors]
     return Unprocessable("invalid policy: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
@@ -235,7 +255,9 @@ def install(app: FastAPI) -> None:
             return problem_response(400, "malformed-json", "Malformed JSON",
                                     f"the request body is not valid JSON: {where.get('ctx', {}).get('error', where.get('msg'))}",
                                     instance=request.url.path)
-        listed = validation_errors(errors, strip=("body",))
+        body_field = getattr(request.scope.get("route"), "body_field", None)
+        listed = validation_errors(errors, strip=("body",), data=ABSENT if exc.body is None else exc.body,
+                                   model=body_field.field_info.annotation if body_field is not None else None)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in listed[:5])
         return problem_response(422, "validation", "Unprocessable content", detail, errors=listed,
                                 instance=request.url.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,10 +17,14 @@ from app import __version__, errors
 from app.db import dispose, make_engine
 from app.metrics import Metrics
 from app.middleware import BodyLimit, HeadAsGet, RequestId, TrustedHosts
+from app.openapi_names import name_enum_values
 from app.ratelimit import RateLimiter
 from app.routers import (
     cases,
     dashboard,
+    departments,
+    docs,
+    events,
     health,
     keys,
     policies,
@@ -28,10 +33,12 @@ from app.routers import (
     reports,
     screenings,
     stats,
+    webhooks,
 )
 from app.screening.engine import warm_up
 from app.screening.policy import Policy
 from app.services import policies as policy_service
+from app.services.webhooks import run_worker
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -62,18 +69,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with Session(engine) as session:
             policy_service.ensure_default(session)
             warm_up(policy_service.active(session))  # load airport and city data now, not in the first request
-        yield
-        dispose(engine)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(engine, settings, stop)) if settings.webhook_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                try:
+                    await asyncio.wait_for(worker, timeout=settings.webhook_timeout_seconds + 5)
+                except TimeoutError:  # an attempt in flight: its lease runs out and another worker sends it again
+                    pass
+            dispose(engine)
 
     app = FastAPI(title="Vägval", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # app.routers.docs serves both, offline
                   generate_unique_id_function=_operation_id,
                   redirect_slashes=False,  # a redirect would echo the Host header: a trailing slash is a 404
                   strict_content_type=False)  # a body without Content-Type is read as JSON (app.routing checks it)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     for router in (health.router, screenings.router, proposals.router, cases.router, reference.router,
-                   policies.router, keys.router, stats.router, reports.router, dashboard.router):
+                   policies.router, keys.router, departments.router, stats.router, reports.router, events.router,
+                   webhooks.router, dashboard.router):
         app.include_router(router)
+    app.include_router(docs.router)  # /docs and /redoc with their own files
     errors.install(app)
     app.add_middleware(HeadAsGet)
     batch_paths = ("/v1/proposals/batch",)
@@ -102,6 +122,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             _document_http(method, operation, problem)
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+    name_enum_values(schema)  # ASCII constant names for a generated client (förvaltning: FORVALTNING)
     app.openapi_schema = schema
     return schema
 

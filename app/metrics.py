@@ -26,11 +26,14 @@ LATENCY = Histogram("vagval_http_request_duration_seconds",
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 SCREENINGS = Counter("vagval_screenings", "Screenings run (previews, creations, amendments, re-screenings), by "
                      "recommendation", ["recommendation"])
+WEBHOOK_ATTEMPTS = Counter("vagval_webhook_attempts", "Webhook delivery attempts made by this process, by outcome: "
+                           "delivered, pending (to be retried), failed (given up), lost (the claim had expired)",
+                           ["outcome"])
 BUILD = Gauge("vagval_build_info", "The running service's version and screening engine version (always 1)",
               ["version", "engine_version"])
 BUILD.labels(__version__, ENGINE_VERSION).set(1)
 
-__all__ = ["CONTENT_TYPE_LATEST", "SCREENINGS", "Metrics", "exposition"]
+__all__ = ["CONTENT_TYPE_LATEST", "SCREENINGS", "WEBHOOK_ATTEMPTS", "Metrics", "exposition"]
 
 UNMATCHED = "(unmatched)"  # no route answered (a path none serves, a body refused before routing): one label
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other is OTHER

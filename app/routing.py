@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import MalformedJson, Unprocessable, UnsupportedMediaType
+from app.screening.fieldnames import suggest, unknown_field_message
 
 
 def _no_constants(name: str) -> Any:
@@ -81,10 +82,13 @@ class JsonBodyRoute(APIRoute):
             unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in known]
             if unknown:
                 takes = f"this operation takes {', '.join(known)}" if known else "this operation takes none"
+                errors = []
+                for name in unknown:
+                    suggestion = suggest(name, known)
+                    errors.append({"field": name, "message": unknown_field_message(name, suggestion, "query parameter"),
+                                   "type": "extra_forbidden", **({"suggestions": [suggestion]} if suggestion else {})})
                 error = Unprocessable(f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
-                                      f"{', '.join(unknown)}; {takes}",
-                                      errors=[{"field": name, "message": "unknown query parameter",
-                                               "type": "extra_forbidden"} for name in unknown])
+                                      f"{', '.join(unknown)}; {takes}", errors=errors)
                 if not after_auth:
                     raise error
                 request.state.query_error = error  # raised once the key is known: 401 comes first
@@ -110,6 +114,10 @@ class JsonBodyRoute(APIRoute):
         required = self.body_field.field_info.is_required()
 
         async def checked(request: Request) -> Response:
+            if not required and not (await request.body()).strip():
+                # an optional body left out (empty or blank, whatever the Content-Type): as if none was sent
+                request._body = b""  # noqa: SLF001
+                return await handler(request)
             content_type = request.headers.get("content-type")
             if not is_json_media_type(content_type):
                 raise UnsupportedMediaType(f"send the body as application/json, not {content_type.split(';')[0].strip()}")

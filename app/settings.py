@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     # requests per minute per API key, in each worker process (a token bucket of rate_limit_burst); 0: no limit
     rate_limit_per_minute: int = Field(default=6000, ge=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+    # webhooks (SPEC §12): only https to public addresses unless allowed; each server process runs a delivery worker
+    # that polls the outbox every poll interval; a failed delivery is retried after base × 2^(attempt-1) seconds
+    # (at most max_interval, with jitter) until retry_hours after its first attempt, then marked failed
+    webhook_allow_private: bool = False
+    webhook_worker: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    webhook_retry_base_seconds: float = Field(default=5, gt=0, le=3600)
+    webhook_retry_max_interval_seconds: float = Field(default=3600, gt=0, le=86400)
+    webhook_retry_hours: float = Field(default=24, gt=0, le=24 * 30)
 
     @property
     def idempotency_retention(self) -> dt.timedelta:

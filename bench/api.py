@@ -120,7 +120,7 @@ def main() -> None:
         env = {**os.environ, "VAGVAL_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db", "VAGVAL_LOG_LEVEL": "warning",
                "VAGVAL_RATE_LIMIT_PER_MINUTE": "0"}  # the bench measures throughput, not the per-key limit
         env.pop("DATABASE_URL", None)
-        made = subprocess.run([VAGVAL, "keys", "create", "--role", "submitter", "--department", "utbildningsforvaltningen",
+        made = subprocess.run([VAGVAL, "keys", "create", "--role", "submitter", "--department", "utbildnings-och-arbetsmarknadsforvaltningen",
                                "--name", f"bench-{os.getpid()}-{int(time.time())}", "--json"], env=env, capture_output=True, text=True, check=True)
         key = json.loads(made.stdout)["key"]
         port = free_port()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,97 @@ def test_demo_data_fills_a_living_database_through_the_service(tmp_path, monkeyp
         assert main(["demo-data", "--n", "0"]) == 2
     finally:
         get_settings.cache_clear()
+
+
+LONG_NAMES = [  # 80 characters each, and short ones, over every role
+    ("submitter", "kommunstaben", "Ärendesystemet för kommunstabens internationella resor och projekt, version två."),
+    ("submitter", "lulea-business-region", "Luleå Business Regions projektportfölj för Interreg Aurora och Nordic Arctic, 27"),
+    ("submitter", "stadsbyggnadsforvaltningen", "SBF"),
+    ("officer", None, "Handläggare på kommunledningsförvaltningens enhet för internationella frågor, AB"),
+    ("viewer", None, "Styrgruppen"),
+    ("admin", None, "Driftansvarig på IT-avdelningen med ett mycket långt namn som inte får kapas ..."),
+]
+
+
+@pytest.fixture
+def listed_keys(tmp_path, monkeypatch, capsys):
+    """A database with keys of long and short names, every role, several departments; one key revoked."""
+    monkeypatch.setenv("VAGVAL_DATABASE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    created = []
+    for role, department, name in LONG_NAMES:
+        assert main(["keys", "create", "--role", role, "--name", name, "--json",
+                     *(["--department", department] if department else [])]) == 0
+        created.append(json.loads(capsys.readouterr().out))
+    assert main(["keys", "revoke", created[3]["id"], "--json"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [k["id"] for k in listed] == [c["id"] for c in created]
+    yield listed
+    get_settings.cache_clear()
+
+
+def test_the_long_names_are_80_characters():
+    assert [len(name) for _, _, name in LONG_NAMES] == [80, 80, 3, 80, 11, 80]
+
+
+def test_keys_list_piped_is_one_tab_separated_line_per_key_with_every_name_whole(listed_keys, capsys):
+    created = listed_keys
+    assert main(["keys", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == ["id", "prefix", "role", "department", "client", "created", "last used", "revoked"]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [len(row) for row in rows] == [8] * len(LONG_NAMES)  # one line per key, the same columns
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [
+        (c["id"], c["prefix"], role, department or "", name) for c, (role, department, name) in zip(created, LONG_NAMES)]
+    assert [r[7] for r in rows] == ["", "", "", created[3]["revoked_at"], "", ""]  # times whole, as --json has them
+    assert [r[5] for r in rows] == [c["created_at"] for c in created]
+    assert [r[6] for r in rows] == [""] * len(LONG_NAMES)  # not used yet
+
+
+def _table_rows(out: str) -> tuple[list[str], list[list[list[str]]]]:
+    """The table's lines, and per key the lines of each of its cells (between the │ borders)."""
+    table = [line for line in out.splitlines() if line and line[0] in "┏┃┡│├└"]
+    keys: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in table[3:]:  # after the header and its rule
+        if line[0] in "├└":
+            keys.append(current)
+            current = []
+            continue
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        current = current or [[] for _ in cells]
+        for lines_of, cell in zip(current, cells):
+            if cell:
+                lines_of.append(cell)
+    return table, keys
+
+
+def test_keys_list_at_a_narrow_terminal_is_a_table_whose_borders_align_and_nothing_is_cut(listed_keys, capsys,
+                                                                                        monkeypatch):
+    created = listed_keys
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich as on a terminal: colours and all
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["keys", "list"]) == 0
+    out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
+    assert "\t" not in out
+    table, keys = _table_rows(out)
+    assert table[0].startswith("┏") and table[-1].startswith("└")
+    assert {len(line) for line in table} == {80}  # as wide as the terminal, no wider
+    borders = {tuple(i for i, ch in enumerate(line) if ch in "┏┳┓┃┡╇┩│├┼┤└┴┘") for line in table}
+    assert len(borders) == 1 and len(next(iter(borders))) == 4  # every line's borders at the same offsets
+    assert len(keys) == len(LONG_NAMES)
+    for cells, key, (role, department, name) in zip(keys, created, LONG_NAMES):
+        ids, client, times = cells
+        assert ids == [key["id"], key["prefix"]]  # the id on one line, to copy
+        whole = f"{name} {role}" + (f", {department}" if department else "")
+        if max(len(word) for word in whole.split()) < 16:  # wrapped between words, and nothing left out
+            assert " ".join(client) == whole
+        else:  # a word longer than the column is folded, not cut
+            assert "".join(client).replace(" ", "") == whole.replace(" ", "")
+        assert times[:3] == ["created", key["created_at"][:16].replace("T", " "), "not used yet"]
+    assert keys[3][2][3:] == ["revoked", created[3]["revoked_at"][:16].replace("T", " ")]

@@ -209,12 +209,43 @@ def keys_list(as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
-    print(f"{'id':<36}  {'prefix':<16}  {'role':<9}  {'department':<24}  {'client':<24}  {'created':<19}  "
-          f"{'last used':<19}  revoked")
-    for r in rows:
-        print(f"{r['id']:<36}  {r['prefix']:<16}  {r['role']:<9}  {r['department'] or '-':<24}  {r['client'][:24]:<24}  "
-              f"{r['created_at'][:19]:<19}  {(r['last_used_at'] or '-')[:19]:<19}  {(r['revoked_at'] or '-')[:19]}")
+    from app.cli.output import table, terminal
+
+    if not terminal():  # one line per key, every value whole
+        table(["id", "prefix", "role", "department", "client", "created", "last used", "revoked"],
+              ([r["id"], r["prefix"], r["role"], r["department"], r["client"], r["created_at"], r["last_used_at"],
+                r["revoked_at"]] for r in rows))
+        return EXIT_OK
+    _keys_table(rows)
     return EXIT_OK
+
+
+def _keys_table(rows: list[dict]) -> None:
+    """The keys at a terminal: three columns, each key's details stacked in its cells (id over prefix, name over role
+    and department, the times), so that the id stays on one line on an 80-column terminal; the other cells wrap, and
+    nothing is cut."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    def minute(t: str) -> str:
+        return t[:16].replace("T", " ")
+
+    console = Console()
+    view = Table(header_style="bold", expand=False, show_lines=True)
+    # the id whole on one line (to copy it into `vagval keys revoke`) while the others get at least 12 columns each
+    view.add_column("id / prefix", overflow="fold", no_wrap=console.width >= 36 + 10 + 2 * 12)
+    view.add_column("client / role", overflow="fold")
+    view.add_column("times (UTC)", overflow="fold")
+    for r in rows:
+        role = r["role"] + (f", {r['department']}" if r["department"] else "")
+        used = f"used {minute(r['last_used_at'])}" if r["last_used_at"] else "not used yet"
+        times = Text(f"created {minute(r['created_at'])}\n{used}")
+        if r["revoked_at"]:
+            times.append(f"\nrevoked {minute(r['revoked_at'])}", style="bold red")
+        view.add_row(Text.assemble(r["id"], "\n", (r["prefix"], "dim")),
+                     Text.assemble(r["client"], "\n", (role, "dim")), times)
+    console.print(view)
 
 
 def _key_command(key_id: str, action: str, as_json: bool) -> int:

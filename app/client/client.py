@@ -248,9 +248,11 @@ class Client:
         return self._json("PATCH", f"/v1/proposals/{proposal_id}", json=changes,
                           headers={"If-Match": if_match} if if_match else None)
 
-    def withdraw(self, proposal_id: str, *, if_match: str | None = None,
+    def withdraw(self, proposal_id: str, *, reason: str | None = None, if_match: str | None = None,
                  idempotency_key: str | None = None) -> Resource:
+        """Withdraw the proposal before a decision (submitter keys); `reason` is kept in the audit trail."""
         return self._json("POST", f"/v1/proposals/{proposal_id}/withdraw", idempotency_key=idempotency_key,
+                          json={"reason": reason} if reason is not None else None,
                           headers={"If-Match": if_match} if if_match else None)
 
     def decide(self, proposal_id: str, decision: Decision, reason: str, *, if_match: str | None = None,

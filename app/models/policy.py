@@ -24,15 +24,18 @@ class PolicyRecord(SQLModel, table=True):
 
 
 class PolicyPublic(SQLModel):
-    version: str
-    content_hash: str
-    active: bool
-    created_at: dt.datetime
-    created_by: str
-    activated_at: dt.datetime | None
-    title_sv: str
-    title_en: str
-    municipality: str
+    version: str = Field(description="the policy's version")
+    content_hash: str = Field(description="sha256 of the policy's canonical JSON (sha256:…): the same content gives "
+                                          "the same hash")
+    active: bool = Field(description="whether new screenings use it (exactly one policy is active)")
+    created_at: dt.datetime = Field(description="when it was stored, UTC, RFC 3339 (2027-03-10T08:00:00Z)")
+    created_by: str = Field(description="the name of the key that stored it (`vagval (default policy)` for the "
+                                        "shipped one)")
+    activated_at: dt.datetime | None = Field(description="when it was last made active, UTC, RFC 3339 "
+                                                         "(2027-03-10T08:00:00Z); null if never")
+    title_sv: str = Field(description="the plan's title, in Swedish")
+    title_en: str = Field(description="the plan's title, in English")
+    municipality: str = Field(description="the municipality whose plan it is")
 
 
 class PolicyDetail(PolicyPublic):

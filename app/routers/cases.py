@@ -18,7 +18,7 @@ from app.deps import (
     SettingsDep,
 )
 from app.errors import responses
-from app.models.proposal import DecisionCreate, ProposalPublic, ProposalRescreened
+from app.models.proposal import DecisionCreate, ProposalPublic, ProposalRescreened, WithdrawalCreate
 from app.models.reference import AuditEntry, RescreenAllResult
 from app.routing import JsonBodyRoute
 from app.services import cases, idempotency
@@ -36,6 +36,12 @@ DECISION_EXAMPLES = {
                         "reason": "Avtalet måste undertecknas på plats enligt partnerns stadgar; mötet kan inte hållas digitalt."}},
     "retur": {"summary": "Skicka tillbaka för komplettering",
               "value": {"decision": "returned", "reason": "Motivera målbidraget och ange om digitalt deltagande är möjligt."}},
+}
+
+WITHDRAWAL_EXAMPLES = {
+    "med-skal": {"summary": "Återkalla med skäl",
+                 "value": {"reason": "Forumet ställs in i år; vi söker på nytt till nästa års forum."}},
+    "utan-skal": {"summary": "Återkalla utan skäl", "value": {}},
 }
 
 
@@ -62,13 +68,20 @@ def create_decision(
              summary="Withdraw a proposal before a decision (submitter)")
 def create_withdrawal(
     proposal_id: ProposalId, session: SessionDep, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep,
-    lang: LanguageDep, request_id: RequestIdDep, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
+    lang: LanguageDep, request_id: RequestIdDep,
+    withdrawal: Annotated[WithdrawalCreate | None, Body(openapi_examples=WITHDRAWAL_EXAMPLES)] = None,
+    if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """The submitting department withdraws its proposal while it is screened or returned; recorded in the audit trail.
+    """The submitting department withdraws its proposal while it is screened or returned; recorded in the audit trail,
+    with the reason when one is given (the body is optional: none, `{}` and `{"reason": "…"}` all withdraw).
     `If-Match` is honoured when given."""
-    fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/withdraw", b"")  # noqa: E731
+    reason = withdrawal.reason if withdrawal is not None else None
+    # no reason fingerprints as no body did: a retry without one still matches; another reason is another request
+    body = b"" if reason is None else withdrawal.model_dump_json().encode()
+    fp = lambda: idempotency.fingerprint("POST", f"/v1/proposals/{proposal_id}/withdraw", body)  # noqa: E731
     return idempotency.run(session, engine, principal, idempotency_key, fp,
-                           lambda s: cases.withdraw(s, principal, proposal_id, if_match, lang, request_id),
+                           lambda s: cases.withdraw(s, principal, proposal_id, if_match, lang, request_id,
+                                                    reason=reason),
                            settings)
 
 

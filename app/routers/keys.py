@@ -28,21 +28,25 @@ class KeyCreate(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=VISIBLE,
                                description="the client: a named system or person")]
-    role: Role
-    department: Annotated[str | None, Field(max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                                            description="required for submitters, else absent")] = None
+    role: Role = Field(description="submitter, officer, viewer or admin")
+    department: Annotated[str | None, Field(max_length=64, pattern=VISIBLE,
+                                            description="required for submitters, else absent: the slug of an active "
+                                                        "department (GET /v1/departments)")] = None
 
 
 class KeyPublic(BaseModel):
-    id: str
-    prefix: str
-    client: str
-    client_id: str
-    role: Role
-    department: str | None
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    id: str = Field(description="the key's id (a UUID)")
+    prefix: str = Field(description="the key's first characters (vgv_…), to recognise it; the key itself is never "
+                                    "shown again")
+    client: str = Field(description="the client's name: the system or person the key belongs to")
+    client_id: str = Field(description="the client's id; a rotated key keeps it")
+    role: Role = Field(description="submitter, officer, viewer or admin")
+    department: str | None = Field(description="the department a submitter key submits for; null for other roles")
+    created_at: dt.datetime = Field(description="when the key was made, UTC, RFC 3339 (2027-03-10T08:00:00Z)")
+    last_used_at: dt.datetime | None = Field(description="when it was last used (updated at most once a minute), UTC, "
+                                                         "RFC 3339 (2027-03-10T08:00:00Z); null if never")
+    revoked_at: dt.datetime | None = Field(description="when it was revoked, UTC, RFC 3339 (2027-03-10T08:00:00Z); "
+                                                       "null while it works")
 
 
 class KeyCreated(KeyPublic):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from app.errors import (
     UnsupportedMediaType,
     responses,
 )
+from app.models.base import as_utc
 from app.models.proposal import (
     BatchResult,
     ProposalPage,
@@ -38,10 +40,11 @@ from app.models.proposal import (
 from app.routers.openapi_examples import PATCH_EXAMPLES, first_proposal, proposal_examples
 from app.routing import JsonBodyRoute, check_json, is_json_media_type, negotiate
 from app.screening import Proposal
+from app.screening.fieldnames import suggest, unknown_field_message
 from app.screening.policy import FocusArea
 from app.screening.proposal import NO_NUL, IsoDate, Kind
 from app.screening.result import Recommendation
-from app.services import idempotency, proposals
+from app.services import departments, idempotency, proposals
 from app.services.export import XLSX, xlsx_stream
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"], route_class=JsonBodyRoute)
@@ -109,8 +112,13 @@ def create_proposal_batch(
                             errors=[{"field": "(body)", "message": "a JSON object is required", "type": "batch"}])
     unknown = sorted(set(data) - {"proposals"})
     if unknown:
-        raise Unprocessable(f"unknown field {unknown[0]!r}: the body is {{\"proposals\": [ ... ]}}", errors=[
-            {"field": name, "message": "Extra inputs are not permitted", "type": "extra_forbidden"} for name in unknown])
+        meant = [] if "proposals" in data else ["proposals"]  # {"Proposals": [...]} misspelt it: both are told
+        errors = [{"field": "proposals", "message": "Field required", "type": "missing"} for _ in meant]
+        for name in unknown:
+            suggestion = suggest(name, meant)
+            errors.append({"field": name, "message": unknown_field_message(name, suggestion), "type": "extra_forbidden",
+                           **({"suggestions": [suggestion]} if suggestion else {})})
+        raise Unprocessable(f"unknown field {unknown[0]!r}: the body is {{\"proposals\": [ ... ]}}", errors=errors)
     if not isinstance(data.get("proposals"), list) or not data["proposals"]:
         raise Unprocessable("the body is {\"proposals\": [ ... ]} with at least one proposal",
                             errors=[{"field": "proposals", "message": "a non-empty list is required", "type": "batch"}])
@@ -149,6 +157,12 @@ def list_proposals(
     q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL,
                                    description="text in the title or external_ref, without regard to case or accents "
                                                "(uleaborg finds Uleåborg)")] = None,
+    updated_since: Annotated[dt.datetime | None, Query(
+        description="changed at or after this instant (RFC 3339, e.g. 2027-03-10T08:00:00Z; without an offset it is "
+                    "UTC): what a system that keeps its own copy needs to fetch again")] = None,
+    external_ref: Annotated[str | None, Query(max_length=200, pattern=NO_NUL,
+                                              description="exactly this external reference (the submitting system's "
+                                                          "own id; unique per client)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL, description="next_cursor of the previous page")] = None,
     accept: Annotated[str | None, Header()] = None,
@@ -158,7 +172,11 @@ def list_proposals(
     does not apply), and cells that a spreadsheet would run as a formula are prefixed with an apostrophe. A cursor
     continues only the listing it came from: the same filters must be sent with it."""
     filters = proposals.Filters(kind=kind, department=department, status=status, recommendation=recommendation,
-                                focus_area=focus_area, start_from=start_from, start_to=start_to, q=q, year=year)
+                                focus_area=focus_area, start_from=start_from, start_to=start_to, q=q, year=year,
+                                updated_since=as_utc(updated_since) if updated_since else None,
+                                external_ref=external_ref)
+    if department is not None:  # an unknown or retired department is refused with close matches (SPEC §13)
+        departments.check(session, department)
     wanted = negotiate(accept, ("application/json", "text/csv", XLSX))
     if wanted is None:
         raise NotAcceptable(f"this list is sent as application/json or text/csv (or {XLSX}), and Accept allows "

@@ -1,6 +1,8 @@
 """The screening engine: pure, no web or database. screen(proposal, policy) -> Screening."""
 
-ENGINE_VERSION = "1.2.0"  # 1.2: SPEC §4 precedence (the score before conditions), business-class advice, the places of the north
+# 1.3: airport names keep their towns' letters (Luleå Airport, not Lulea Airport)
+# 1.2: SPEC §4 precedence (the score before conditions), business-class advice, the places of the north
+ENGINE_VERSION = "1.3.0"
 
 from app.screening.engine import screen  # noqa: E402
 from app.screening.errors import ProposalError  # noqa: E402

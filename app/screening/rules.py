@@ -53,9 +53,12 @@ def memoised(key: Callable[[Facts], Hashable | None]):
     return wrap
 
 
+_NUMBER_FORMATS = {decimals: f",.{decimals}f" for decimals in range(4)}
+
+
 def num(x: float, lang: str, decimals: int = 1) -> str:
     """A number as a reader of that language writes it: 1 913,2 (sv) or 1,913.2 (en)."""
-    text = f"{x:,.{decimals}f}"
+    text = format(x, _NUMBER_FORMATS.get(decimals) or f",.{decimals}f")
     return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
 
 
@@ -65,8 +68,17 @@ def substantive(text: str | None, policy: Policy) -> bool:
     word; dashes and bare numbers are none."""
     text = (text or "").strip()
     rule = policy.motivation
-    words = {_PUNCTUATION.sub("", token).casefold() for token in text.split() if any(c.isalpha() for c in token)}
-    return len(text) >= rule.min_chars and len(words) >= rule.min_words
+    if len(text) < rule.min_chars:
+        return False
+    words: set[str] = set()
+    for token in text.split():  # only up to the minimum: a long motivation need not be read to its end
+        if len(words) >= rule.min_words:
+            break
+        if token.isalpha():  # most words: letters only, nothing to trim
+            words.add(token.casefold())
+        elif any(c.isalpha() for c in token):
+            words.add(_PUNCTUATION.sub("", token).casefold())
+    return len(words) >= rule.min_words
 
 
 _PUNCTUATION = re.compile(r"^\W+|\W+$")
@@ -93,7 +105,7 @@ def value_added(facts: Facts) -> tuple[Outcome, list[QuestionResult]]:
     for q in policy.value_added_questions:
         given = getattr(answers, q.key)
         ok = substantive(given.motivation, policy)
-        result, missing = policy.memo(("value_added", q.key, given.answer, ok), lambda: _question(policy, q, given.answer, ok))
+        result, missing = policy.memo("question_results", lambda: _question_results(policy))[q.key, given.answer, ok]
         if missing is not None:
             out.findings.append(missing)
         questions.append(result)
@@ -102,6 +114,13 @@ def value_added(facts: Facts) -> tuple[Outcome, list[QuestionResult]]:
     if summary is not None:
         out.findings.append(summary)
     return out, questions
+
+
+def _question_results(policy: Policy) -> dict[tuple[str, Answer, bool], tuple[QuestionResult, Finding | None]]:
+    """Each question's result for each answer, with a substantive motivation or without: the policy's own texts,
+    built once per policy."""
+    return {(q.key, answer, ok): _question(policy, q, answer, ok)
+            for q in policy.value_added_questions for answer in Answer for ok in (True, False)}
 
 
 def _question(policy: Policy, q, answer: Answer, ok: bool) -> tuple[QuestionResult, Finding | None]:
@@ -236,6 +255,7 @@ def _leg_label(leg) -> str:
     return f"{leg.from_.name} – {leg.to.name}"
 
 
+@memoised(lambda f: f.climate.key if f.climate else ("no travel",))
 def climate(facts: Facts) -> Outcome:
     """CO2e of every proposal with travel, per leg; mode shift on short flights with a surface connection."""
     policy, estimate = facts.policy, facts.climate
@@ -511,29 +531,39 @@ def goals(facts: Facts) -> tuple[Outcome, list[GoalResult]]:
     return policy.memo(("goals", key), lambda: _goals(policy, claims))
 
 
+_GOAL_STATES = {  # (claimed, motivated): reason_sv, reason_en, score
+    (True, True): ("Anspråket är motiverat.", "The claim is motivated.", 100.0),
+    (True, False): ("Anspråket saknar saklig motivering och räknas inte.",
+                    "The claim has no substantive motivation and is not counted.", 0.0),
+    (False, False): ("Inte angivet.", "Not claimed.", 0.0),
+}
+
+
+def _goal_results(policy: Policy) -> dict[int, dict[tuple[bool, bool], GoalResult]]:
+    """Each goal's result (in goal order) in each of its three states (claimed, motivated): the policy's own texts,
+    built once per policy."""
+    return {
+        g.number: {
+            (claimed, motivated): GoalResult(
+                goal=g.number, title_sv=g.title_sv, title_en=g.title_en, claimed=claimed, motivated=motivated,
+                score=score, sdgs=_sdgs(g), sdgs_official=g.sdgs_official, sdgs_proposed=g.sdgs_proposed,
+                reason_sv=reason_sv, reason_en=reason_en,
+            )
+            for (claimed, motivated), (reason_sv, reason_en, score) in _GOAL_STATES.items()
+        }
+        for g in sorted(policy.goals, key=lambda g: g.number)
+    }
+
+
 def _goals(policy: Policy, claims: dict[int, bool]) -> tuple[Outcome, list[GoalResult]]:
     scores, weight, out = policy.scoring.goals, policy.scoring.weights.goals, Outcome()
-    results, served, unmotivated = [], [], []
-    for g in sorted(policy.goals, key=lambda g: g.number):
-        claimed = g.number in claims
-        motivated = claims.get(g.number, False)
-        if motivated:
-            served.append(g)
-            reason_sv, reason_en, score = "Anspråket är motiverat.", "The claim is motivated.", 100.0
-        elif claimed:
-            unmotivated.append(g)
-            reason_sv, reason_en, score = ("Anspråket saknar saklig motivering och räknas inte.",
-                                           "The claim has no substantive motivation and is not counted.", 0.0)
-        else:
-            reason_sv, reason_en, score = "Inte angivet.", "Not claimed.", 0.0
-        results.append(GoalResult(
-            goal=g.number, title_sv=g.title_sv, title_en=g.title_en, claimed=claimed, motivated=motivated,
-            score=score, sdgs=_sdgs(g), sdgs_official=g.sdgs_official, sdgs_proposed=g.sdgs_proposed,
-            reason_sv=reason_sv, reason_en=reason_en,
-        ))
+    table = policy.memo("goal_results", lambda: _goal_results(policy))
+    results = [states[number in claims, claims.get(number, False)] for number, states in table.items()]
+    served = [r for r in results if r.motivated]
+    unmotivated = [r for r in results if r.claimed and not r.motivated]
     if served:
-        listing_sv = "; ".join(f"mål {g.number} ({g.title_sv}; SDG {', '.join(map(str, _sdgs(g)))})" for g in served)
-        listing_en = "; ".join(f"goal {g.number} ({g.title_en}; SDG {', '.join(map(str, _sdgs(g)))})" for g in served)
+        listing_sv = "; ".join(f"mål {r.goal} ({r.title_sv}; SDG {', '.join(map(str, r.sdgs))})" for r in served)
+        listing_en = "; ".join(f"goal {r.goal} ({r.title_en}; SDG {', '.join(map(str, r.sdgs))})" for r in served)
         out.findings.append(finding(
             policy, "GOALS", "GOALS_SERVED", Severity.info,
             f"Förslaget bidrar med motivering till {listing_sv}.", f"The proposal contributes, with a motivation, to {listing_en}.",
@@ -546,11 +576,11 @@ def _goals(policy: Policy, claims: dict[int, bool]) -> tuple[Outcome, list[GoalR
             "The proposal does not show, with a motivation, that it serves any of the nine overarching goals; "
             "it cannot be approved without that.",
         ))
-    for g in unmotivated:
+    for r in unmotivated:
         out.findings.append(finding(
             policy, "GOALS", "GOALS_UNMOTIVATED", Severity.advice,
-            f"Mål {g.number} ({g.title_sv}) anges utan saklig motivering och räknas inte.",
-            f"Goal {g.number} ({g.title_en}) is claimed without a substantive motivation and is not counted.",
+            f"Mål {r.goal} ({r.title_sv}) anges utan saklig motivering och räknas inte.",
+            f"Goal {r.goal} ({r.title_en}) is claimed without a substantive motivation and is not counted.",
         ))
     n = len(served)
     score = 0.0 if n == 0 else min(100.0, scores.first_goal + scores.additional_goal * (n - 1))

@@ -14,7 +14,7 @@ from app.models.base import as_utc, iso, utcnow
 from app.models.proposal import DecisionCreate, DecisionKind
 from app.screening import Policy
 from app.screening.rules import substantive
-from app.services import facts, policies
+from app.services import events, facts, policies
 from app.services.idempotency import Lease, Outcome
 from app.services.keys import Principal
 from app.services.proposals import (
@@ -76,13 +76,15 @@ def decide(session: Session, principal: Principal, proposal_id: str, body: Decis
     session.add(_audit(principal, request_id, "proposal.decided", record.id, decision=body.decision.value,
                        reason=body.reason, recommendation=record.recommendation, departs=departing,
                        status_before=previous, status_after=body.decision.value))
+    events.emit(session, [events.row(events.EventType.decided, proposal=record, decision=body.decision.value,
+                                     reason=body.reason, departs=departing, decided_by=principal.name)])
     screening = session.get(ScreeningRecord, record.screening_id)
     return _outcome(record, screening.result, lang)
 
 
 def withdraw(session: Session, principal: Principal, proposal_id: str, if_match: str | None, lang: str,
-             request_id: str | None) -> Outcome:
-    """The submitter withdraws its proposal before a decision."""
+             request_id: str | None, *, reason: str | None = None) -> Outcome:
+    """The submitter withdraws its proposal before a decision; the reason, if any, is kept in the audit trail."""
     record = _visible(session, principal, proposal_id)
     if principal.role != Role.submitter:
         raise Forbidden("only the submitting department's submitter keys withdraw proposals")
@@ -91,7 +93,8 @@ def withdraw(session: Session, principal: Principal, proposal_id: str, if_match:
         raise Conflict(f"a {record.status} proposal cannot be withdrawn (only {', '.join(AMENDABLE)})")
     previous = record.status
     _bump(session, record, status=Status.withdrawn.value)
-    session.add(_audit(principal, request_id, "proposal.withdrawn", record.id, status_before=previous))
+    session.add(_audit(principal, request_id, "proposal.withdrawn", record.id, reason=reason, status_before=previous))
+    events.emit(session, [events.row(events.EventType.withdrawn, proposal=record, reason=reason)])
     screening = session.get(ScreeningRecord, record.screening_id)
     return _outcome(record, screening.result, lang)
 
@@ -112,8 +115,9 @@ class Rescreened:
 
 
 def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, actor: Principal | str,
-                  request_id: str | None) -> Rescreened:
-    """Raises Changed (nothing written) when another request changed the proposal since it was read."""
+                  request_id: str | None, feed: list[dict[str, Any]] | None = None) -> Rescreened:
+    """Raises Changed (nothing written) when another request changed the proposal since it was read. Its event is
+    emitted, or added to `feed` for the caller to emit after its other writes."""
     proposal = validated(record.body, "the stored proposal is not valid under today's rules; amend it (PATCH the "
                                       "proposal) before it is re-screened: ")
     result = run_screen(proposal, policy)
@@ -132,6 +136,12 @@ def _rescreen_one(session: Session, record: ProposalRecord, policy: Policy, acto
                                                          "recommendation_before": before,
                                                          "recommendation_after": result.recommendation.value,
                                                          "score_before": score_before, "score_after": result.score}))
+    event = events.row(events.EventType.rescreened, proposal=record, screening_id=screening.id,
+                       policy_version=policy.version, recommendation_before=before, score_before=score_before)
+    if feed is None:
+        events.emit(session, [event])
+    else:
+        feed.append(event)
     return Rescreened(record.id, record.title, record.department, before, result.recommendation.value, score_before,
                       result.score)
 
@@ -199,11 +209,12 @@ def _rescreen_chunk(session: Session, ids: list[str], policy: Policy, actor: Pri
     changed: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     done_count = 0
+    feed: list[dict[str, Any]] = []
     records = session.exec(select(ProposalRecord).where(ProposalRecord.id.in_(ids),
                                                         ProposalRecord.status.in_([s.value for s in UNDECIDED]))).all()
     for record in records:
         try:
-            done = _rescreen_one(session, record, policy, actor, request_id)
+            done = _rescreen_one(session, record, policy, actor, request_id, feed)
         except Unprocessable as exc:  # e.g. a place the new policy's gazetteer no longer knows
             failed.append({"id": record.id, "detail": exc.detail})
             continue
@@ -217,13 +228,15 @@ def _rescreen_chunk(session: Session, ids: list[str], policy: Policy, actor: Pri
             changed.append({"id": done.id, "title": done.title, "department": done.department,
                             "from": done.before, "to": done.after, "score_from": done.score_before,
                             "score_to": done.score_after})
+    session.flush()  # the screenings and audit rows, before the events (see app.services.events)
+    events.emit(session, feed)
     return done_count, changed, failed
 
 
 def audit(session: Session, principal: Principal, proposal_id: str) -> list[dict[str, Any]]:
     """Who did what when to this proposal, oldest first."""
     record = _as_officer(session, principal, proposal_id)
-    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "proposal",
-                                                   AuditEvent.entity_id == record.id).order_by(AuditEvent.id)).all()
+    rows = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "proposal",
+                                                 AuditEvent.entity_id == record.id).order_by(AuditEvent.id)).all()
     return [{"id": e.id, "at": iso(e.at), "actor": e.actor, "request_id": e.request_id, "action": e.action,
-             "details": e.details} for e in events]
+             "details": e.details} for e in rows]

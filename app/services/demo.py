@@ -17,9 +17,10 @@ from app.models.proposal import DecisionCreate, DecisionKind
 from app.services import cases, proposals
 from app.services.keys import Principal, create_client_key
 
-DEPARTMENTS = ["kommunstaben", "utbildningsforvaltningen", "kulturforvaltningen", "socialforvaltningen",
-               "stadsbyggnadsforvaltningen", "miljoforvaltningen", "fritidsforvaltningen", "tekniska-forvaltningen",
-               "lulea-business-region", "lulea-hamn"]
+# ten of the seeded departments (app/data/departments.toml)
+DEPARTMENTS = ["kommunstaben", "utbildnings-och-arbetsmarknadsforvaltningen", "kultur-och-fritidsforvaltningen",
+               "socialforvaltningen", "stadsbyggnadsforvaltningen", "infrastruktur-och-serviceforvaltningen",
+               "raddningstjansten", "lulea-business-region", "lulea-hamn", "lulea-energi"]
 
 
 @dataclass(frozen=True)

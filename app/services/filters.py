@@ -27,11 +27,14 @@ class Filters:
     start_to: dt.date | None = None
     q: str | None = None
     year: int | None = None
+    updated_since: dt.datetime | None = None  # the list's only (SPEC §12), as external_ref
+    external_ref: str | None = None
 
     @property
     def fingerprint(self) -> str:
         """A short digest of the filters: a cursor carries it, so it continues only the listing it came from."""
-        names = [k for k in self.__slots__ if k != "year" or self.year is not None]  # cursors from before `year`
+        # filters added later count only when given, so that cursors made before them still continue
+        names = [k for k in self.__slots__ if k not in _LATER or getattr(self, k) is not None]
         values = [None if getattr(self, k) is None else str(getattr(self, k)) for k in names]
         return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:12]
 
@@ -40,6 +43,9 @@ class Filters:
         return {"year": self.year, "from": _iso(self.start_from), "to": _iso(self.start_to),
                 "department": self.department, "kind": self.kind, "focus_area": self.focus_area,
                 "status": self.status, "recommendation": self.recommendation}
+
+
+_LATER = ("year", "updated_since", "external_ref")
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -56,6 +62,10 @@ def conditions(principal: Principal, f: Filters) -> list:
                           (ProposalRecord.focus_area, f.focus_area), (ProposalRecord.period_year, f.year)):
         if value is not None:
             where.append(column == value)
+    if f.updated_since is not None:
+        where.append(ProposalRecord.updated_at >= f.updated_since)
+    if f.external_ref is not None:
+        where.append(ProposalRecord.external_ref == f.external_ref)
     if f.start_from is not None:
         where.append(ProposalRecord.start_date >= f.start_from)
     if f.start_to is not None:

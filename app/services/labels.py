@@ -46,11 +46,15 @@ SDG = {
 NONE = ("Inget angivet", "None given")
 
 
-def label(dimension: str, key: object, policy: Policy) -> tuple[str, str]:
-    """(Swedish, English) for one key of a dimension; the key itself where nothing better is known."""
+def label(dimension: str, key: object, policy: Policy,
+          departments: dict[str, str] | None = None) -> tuple[str, str]:
+    """(Swedish, English) for one key of a dimension; the key itself where nothing better is known. `departments`:
+    slug -> Swedish name (SPEC §13), which serves both languages (a förvaltning's name is its name)."""
     if key is None:
         return NONE
     text = str(key)
+    if dimension == "department" and departments and text in departments:
+        return departments[text], departments[text]
     if dimension == "month":
         year, month = text.split("-")
         return f"{MONTHS_SV[int(month) - 1]} {year}", f"{MONTHS_EN[int(month) - 1]} {year}"

@@ -14,6 +14,7 @@ from app.models.base import utcnow
 from app.models.policy import PolicyDetail, PolicyPublic
 from app.screening import Policy, PolicyError, default_policy
 from app.screening.policy import parse_policy
+from app.services import events
 
 # Policies are immutable: a parsed policy is cached per process by its content hash (never shared state).
 _PARSED: dict[str, Policy] = {}
@@ -135,6 +136,8 @@ def activate(session: Session, version: str, actor: str, request_id: str | None)
         session.add(record)
         session.add(AuditEvent(actor=actor, request_id=request_id, action="policy.activated", entity_type="policy",
                                entity_id=version, details={"content_hash": record.content_hash}))
+        events.emit(session, [events.row(events.EventType.policy_activated, version=version,
+                                         content_hash=record.content_hash, activated_by=actor)])
         session.commit()
         session.refresh(record)
         _ACTIVE.pop(session.get_bind(), None)

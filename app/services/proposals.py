@@ -34,8 +34,8 @@ from app.models import AuditEvent, ProposalRecord, Role, ScreeningRecord, Status
 from app.models.base import as_utc, iso, new_id, utcnow
 from app.models.proposal import ProposalListItem, ProposalUpdate
 from app.screening import Policy, Proposal, ProposalError, Screening, screen
+from app.services import departments, events, policies, rollup
 from app.services import facts as proposal_facts
-from app.services import policies, rollup
 from app.services.export import csv_lines
 from app.services.filters import Filters, conditions
 from app.services.idempotency import BatchLedger, Outcome
@@ -63,7 +63,7 @@ def validated(body: dict[str, Any], context: str = "") -> Proposal:
     try:
         return Proposal.model_validate(body)
     except ValidationError as exc:
-        errors = validation_errors(exc.errors())
+        errors = validation_errors(exc.errors(), data=body, model=Proposal)
         raise Unprocessable(context + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
                             errors=errors) from None
 
@@ -76,6 +76,7 @@ def summary(result: dict[str, Any] | Screening, lang: str) -> str:
 
 def preview(session: Session, proposal: Proposal, lang: str) -> Outcome:
     """Screen without storing anything (a what-if)."""
+    departments.check(session, proposal.department)
     result = run_screen(proposal, policies.active(session))
     dumped = result.model_dump_json().encode()  # straight to JSON; the summary in the asked language goes first
     body = b'{"summary":' + to_json(summary(result, lang)) + b"," + dumped[1:]
@@ -109,8 +110,8 @@ def check_etag(record: ProposalRecord, if_match: str | None, required: bool) -> 
         return
     tags = [t.strip() for t in if_match.split(",")]
     if "*" not in tags and etag(record) not in tags:
-        raise PreconditionFailed("the proposal has changed since this ETag was read; GET it again and decide anew",
-                                 headers={"ETag": etag(record)})
+        raise PreconditionFailed("the proposal has changed since this ETag was read; GET it again and make the "
+                                 "change anew on what it is now", headers={"ETag": etag(record)})
 
 
 def public(record: ProposalRecord, screening: dict[str, Any] | Screening, lang: str) -> dict[str, Any]:
@@ -292,6 +293,7 @@ class Prepared:
     audits: list[dict[str, Any]]
     result: Screening
     facts: proposal_facts.Facts
+    feed: list[dict[str, Any]]
 
     @property
     def record(self) -> ProposalRecord:
@@ -302,6 +304,7 @@ class Prepared:
 def _prepare(session: Session, principal: Principal, proposal: Proposal, policy: Policy, request_id: str | None,
              prefix: str = "", known_refs: dict[str, ProposalRecord] | None = None) -> Prepared:
     """Check and screen one proposal; raises before anything is written, so a failed item leaves no trace."""
+    departments.check(session, proposal.department, f"{prefix}department")  # unknown or retired: 422, not 403
     _check_submitter(principal, proposal.department, f"{prefix}department")
     if known_refs is None:
         first = _duplicate(session, principal, proposal.external_ref)
@@ -327,7 +330,10 @@ def _prepare(session: Session, principal: Principal, proposal: Proposal, policy:
         _audit_row(principal, request_id, "proposal.screened", proposal_id, now, screening_id=screening_id,
                    recommendation=result.recommendation.value, score=result.score, policy_version=result.policy_version),
     ]
-    return Prepared(row, screening, audits, result, facts)
+    screened = events.row(events.EventType.screened, proposal=row, at=now, screening_id=screening_id,
+                          policy_version=result.policy_version)
+    return Prepared(row, screening, audits, result, facts, [events.row(events.EventType.created, proposal=row, at=now),
+                                                            screened])
 
 
 _INSERT_PROPOSAL = insert(ProposalRecord.__table__)  # built once: the statement's cache key is computed once
@@ -352,6 +358,7 @@ def _write(session: Session, prepared: list[Prepared]) -> None:
         rollup.add(deltas, rollup.contribution(p.proposal, [(t["dim"], t["key"]) for t in p.facts.tags],
                                                p.facts.legs), +1)
     rollup.apply(conn, deltas, prepared[-1].proposal["created_at"])
+    events.emit(conn, [e for p in prepared for e in p.feed])  # last: see app.services.events
 
 
 def create(session: Session, principal: Principal, proposal: Proposal, lang: str, request_id: str | None) -> Outcome:
@@ -443,7 +450,7 @@ def _batch_item(session: Session, principal: Principal, item: Any, index: int, p
     try:
         proposal = Proposal.model_validate(item)
     except ValidationError as exc:
-        errors = validation_errors(exc.errors())
+        errors = validation_errors(exc.errors(), data=item, model=Proposal)
         for e in errors:
             e["field"] = prefix + e["field"] if e["field"] != "(body)" else prefix.rstrip(".")
         return _failed(index, 422, "validation", "Unprocessable content", errors, item), None
@@ -508,6 +515,8 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
         else:
             merged[key] = value
     proposal = validated(merged)
+    if proposal.department != record.department:  # moved: to an active department only (staying put is no news)
+        departments.check(session, proposal.department)
     _check_submitter(principal, proposal.department)
     first = _duplicate(session, principal, proposal.external_ref, exclude=record.id)
     if first is not None:
@@ -524,6 +533,9 @@ def amend(session: Session, principal: Principal, proposal_id: str, patch: Propo
     session.add(_audit(principal, request_id, "proposal.screened", record.id, screening_id=screening.id,
                        recommendation=result.recommendation.value, score=result.score,
                        policy_version=result.policy_version))
+    events.emit(session, [events.row(events.EventType.amended, proposal=record, changed=changed),
+                          events.row(events.EventType.screened, proposal=record, screening_id=screening.id,
+                                     policy_version=result.policy_version)])
     session.commit()
     return _outcome(record, screening.result, lang)
 

@@ -20,7 +20,7 @@ from app.models import ProposalLeg, ProposalRecord, ProposalTag, Role, StatsRoll
 from app.models.base import iso
 from app.screening import Policy
 from app.screening.result import Recommendation
-from app.services import labels, policies, rollup
+from app.services import departments, labels, policies, rollup
 from app.services.filters import Filters, conditions
 from app.services.keys import Principal
 
@@ -302,8 +302,9 @@ def by_dimension(session: Session, principal: Principal, dimension: str, filters
             measures.pop("_as_of")
             rows.append({"key": int(key) if dimension in NUMERIC_KEYS and key is not None else key, **measures})
     rows.sort(key=lambda r: _sort_key(dimension, r["key"]))
+    names = departments.snapshot(session).names if dimension == "department" else None
     for row in rows:
-        row["label_sv"], row["label_en"] = labels.label(dimension, row["key"], policy)
+        row["label_sv"], row["label_en"] = labels.label(dimension, row["key"], policy, names)
         if dimension == "goal":
             row["sdgs"] = _goal_sdgs(policy, row["key"])
     ordered = [{"key": r["key"], "label_sv": r["label_sv"], "label_en": r["label_en"],

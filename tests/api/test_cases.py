@@ -345,14 +345,14 @@ def test_approving_a_proposal_that_needs_information_needs_a_substantive_reason(
     assert r.status_code == 200
 
 
-def test_an_operation_without_a_body_refuses_one_rather_than_dropping_it(client, submitter):
+def test_an_operation_without_a_body_refuses_one_rather_than_dropping_it(client, submitter, officer):
     pid, _ = _create(client, submitter)
-    r = client.post(f"/v1/proposals/{pid}/withdraw", json={"reason": "Resan ställs in."}, headers=submitter)
+    r = client.post(f"/v1/proposals/{pid}/rescreen", json={"reason": "Ny policy."}, headers=officer)
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["field"] == "(body)"
-    assert client.get(f"/v1/proposals/{pid}", headers=submitter).json()["status"] == "screened"
-    assert client.post(f"/v1/proposals/{pid}/withdraw", json={}, headers=submitter).status_code == 200
+    assert client.get(f"/v1/proposals/{pid}", headers=submitter).json()["revision"] == 1
+    assert client.post(f"/v1/proposals/{pid}/rescreen", json={}, headers=officer).status_code == 200
 
 
 def test_every_answer_about_a_proposal_carries_what_the_document_promises(client, submitter, officer):

@@ -130,7 +130,7 @@ def test_metrics_count_requests_by_route_template_and_screenings_by_recommendati
     assert grew("vagval_http_requests_total", method="HEAD", route="/healthz", status="200") == 1
     assert grew("vagval_http_request_duration_seconds_count", method="GET", route=route) == 2
     assert grew("vagval_screenings_total", recommendation="approve_with_conditions") == 1
-    assert _sample(r.text, "vagval_build_info", engine_version="1.2.0") == 1
+    assert _sample(r.text, "vagval_build_info", engine_version="1.3.0") == 1
 
 
 def test_metrics_label_a_method_http_does_not_define_as_other(client):

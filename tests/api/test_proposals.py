@@ -165,7 +165,7 @@ def test_presence_reason_must_be_one_the_policy_accepts(client, submitter):
 
 
 def test_submitter_creates_only_for_its_department(client, make_key):
-    headers = make_key("submitter", "kulturforvaltningen")
+    headers = make_key("submitter", "kultur-och-fritidsforvaltningen")
     r = client.post("/v1/proposals", json=proposal(), headers=headers)
     assert r.status_code == 403
     assert r.json()["errors"][0]["field"] == "department"
@@ -229,7 +229,7 @@ def test_server_owned_fields_are_rejected_on_create(client, submitter):
 
 def test_other_departments_proposals_are_404_for_submitters(client, submitter, make_key, officer):
     pid = client.post("/v1/proposals", json=proposal(), headers=submitter).json()["id"]
-    other = make_key("submitter", "kulturforvaltningen")
+    other = make_key("submitter", "kultur-och-fritidsforvaltningen")
     for path in (f"/v1/proposals/{pid}", f"/v1/proposals/{pid}/screenings"):
         assert client.get(path, headers=other).status_code == 404
         assert client.get(path, headers=officer).status_code == 200
@@ -275,7 +275,7 @@ def test_filters(client, submitter, officer):
     assert get(q="förslag 04") == ["Förslag 04"]
     assert get(q="ref-03") == ["Förslag 03"]
     assert get(q="FORSLAG 05") == ["Förslag 05"]  # without regard to case or accents
-    assert get(department="kulturforvaltningen") == []
+    assert get(department="kultur-och-fritidsforvaltningen") == []
     assert len(get(recommendation="approve_with_conditions", focus_area="regional_arctic", status="screened")) == 6
 
 
@@ -415,7 +415,7 @@ def test_csv_export_escapes_formulas(client, submitter, officer):
 
 def test_batch_stores_the_good_items_and_reports_the_bad(client, submitter):
     good = [proposal(title=f"Batch {i}", external_ref=f"B-{i}") for i in range(3)]
-    items = [good[0], {"kind": "trip"}, good[1], good[0], proposal(department="kulturforvaltningen"), good[2]]
+    items = [good[0], {"kind": "trip"}, good[1], good[0], proposal(department="kultur-och-fritidsforvaltningen"), good[2]]
     r = client.post("/v1/proposals/batch", json={"proposals": items}, headers=submitter)
     assert r.status_code == 200
     body = r.json()

@@ -34,9 +34,9 @@ def test_places(client, viewer):
 
 
 def test_me(client, make_key):
-    headers = make_key("submitter", "kulturforvaltningen", name="Kultur-systemet")
+    headers = make_key("submitter", "kultur-och-fritidsforvaltningen", name="Kultur-systemet")
     assert client.get("/v1/me", headers=headers).json() == {
-        "client": "Kultur-systemet", "role": "submitter", "department": "kulturforvaltningen"}
+        "client": "Kultur-systemet", "role": "submitter", "department": "kultur-och-fritidsforvaltningen"}
 
 
 def test_every_answer_has_a_named_schema_in_the_document(client):

@@ -49,7 +49,8 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
             if name.lower() == "idempotency-key":
                 headers[name] = fresh
     meta = case.meta
-    if (operation_id in SUBMITTER_OPERATIONS and meta is not None and meta.generation.mode.is_positive
+    if (operation_id in SUBMITTER_OPERATIONS and operation_id != "create_withdrawal"  # its body is a reason
+            and meta is not None and meta.generation.mode.is_positive
             and meta.phase.name.value == "fuzzing" and isinstance(case.body, dict)):
         items = case.body.get("proposals") if operation_id == "create_proposal_batch" else [case.body]
         for item in items if isinstance(items, list) else []:

@@ -3,7 +3,7 @@
 Two submitter keys of different departments are the check's *peers* (a Web Fuzzing Commons auth document, written to a
 temporary file at import). Every request goes out as the first, ``kommunstaben`` (pinned with ``user``); after each
 successful ``GET`` of an object that an earlier step of the same scenario created (``POST /v1/proposals``) or listed
-(``GET /v1/proposals``), the check replays that ``GET`` as ``kulturforvaltningen`` and fails if it gets the same object
+(``GET /v1/proposals``), the check replays that ``GET`` as ``kultur-och-fritidsforvaltningen`` and fails if it gets the same object
 (the API must answer 404). It runs in the stateful phase, the one that gives the check the "who created this" history
 it needs (the scenario recorder of ``schema.as_state_machine()``).
 
@@ -35,14 +35,15 @@ from sqlmodel import Session, SQLModel
 
 from app.main import create_app
 from app.models import ApiKey, Client
+from app.services import departments
 from app.services import policies as policy_service
 from app.settings import Settings
 from tests.api.conftest import answer_lifespan, proposal
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, reset_departments
 
 # -- the peers: two submitters of different departments, with tokens known before any database exists -------------
 
-OWNER, PEER = "kommunstaben", "kulturforvaltningen"
+OWNER, PEER = "kommunstaben", "kultur-och-fritidsforvaltningen"
 PROPOSAL_OPERATIONS = ["create_proposal", "list_proposals", "read_proposal", "update_proposal",
                        "list_proposal_screenings", "create_withdrawal"]
 
@@ -96,8 +97,10 @@ class CurrentApp:
         with Session(engine) as session:
             for table in reversed(SQLModel.metadata.sorted_tables):
                 session.execute(table.delete())
+            reset_departments(session.connection())  # the seeded organisation, which every proposal names
             session.commit()
             policy_service.ensure_default(session)
+        departments.forget(engine)
         insert_keys(engine)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:

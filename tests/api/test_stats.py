@@ -46,7 +46,7 @@ class Seeded:
         self.decide("austin-tech-conference", "returned")  # still open
         self.decide("sern-bologna", "approved")
         r = client.post(f"/v1/proposals/{self.ids['ubc-gdansk']}/withdraw",
-                        headers=self.keys["miljoforvaltningen"])
+                        headers=self.keys["kommunstyrelsens-forvaltning"])
         assert r.status_code == 200
 
     def decide(self, name: str, decision: str) -> None:

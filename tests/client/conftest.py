@@ -36,7 +36,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     env = server_env(folder)
     keys = {
         "submitter": make_key(env, "submitter", "Anna på kommunstaben", "kommunstaben"),
-        "other_submitter": make_key(env, "submitter", "Bo på kultur", "kultur-och-fritid"),
+        "other_submitter": make_key(env, "submitter", "Bo på kultur", "kultur-och-fritidsforvaltningen"),
         "officer": make_key(env, "officer", "Handläggare Cecilia"),
         "viewer": make_key(env, "viewer", "Styrgruppen"),
     }

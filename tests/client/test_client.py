@@ -114,9 +114,14 @@ def test_withdraw_and_rescreen(submitter, officer):
     stored = submitter.create(example("kemi-school-exchange", title=unique("Withdraw me")))
     again = officer.rescreen(stored["id"])
     assert again["previous_screening"]["recommendation"] == stored["screening"]["recommendation"]
-    withdrawn = submitter.withdraw(stored["id"])
+    withdrawn = submitter.withdraw(stored["id"], reason="Utbytet skjuts upp ett år.")
     assert withdrawn["status"] == "withdrawn"
     assert len(submitter.screenings(stored["id"])) == 2
+    assert officer.audit(stored["id"])[-1]["details"] == {"reason": "Utbytet skjuts upp ett år.",
+                                                          "status_before": "screened"}
+    bare = submitter.create(example("kemi-school-exchange", title=unique("Withdraw me too")))
+    assert submitter.withdraw(bare["id"])["status"] == "withdrawn"  # no reason: no body, as before
+    assert officer.audit(bare["id"])[-1]["details"] == {"reason": None, "status_before": "screened"}
 
 
 def test_stats_and_reports(live, submitter):
@@ -155,7 +160,7 @@ def test_a_wrong_key_is_401_and_the_other_department_is_403(live):
         nobody.proposals().__next__()
     assert caught.value.status == 401
     with Client(live.url, live.other_submitter) as other, pytest.raises(ProblemError) as caught:
-        other.create(example("arctic-mayors-forum-tromso"))  # kommunstaben's, not kultur-och-fritid's
+        other.create(example("arctic-mayors-forum-tromso"))  # kommunstaben's, not this key's department's
     assert caught.value.status == 403 and caught.value.errors[0]["field"] == "department"
 
 

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from tests.live import EXAMPLES, VAGVAL
+from tests.live import EXAMPLES, VAGVAL, make_key, server_env
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -64,3 +64,23 @@ def test_submit_in_a_terminal_shows_a_progress_bar_and_a_table(live, tmp_path, t
     listing = run_in_terminal(terminal, live.env(), f"{VAGVAL} proposals list --q {tag}")
     assert "EXIT=0" in listing and "3 proposals" in listing
     assert any("│" in line and f"{tag} 2" in line for line in listing.splitlines())
+
+
+def test_keys_list_in_an_80_column_terminal_wraps_long_names_inside_aligned_borders(tmp_path):
+    env = server_env(tmp_path)
+    long_name = "Ärendesystemet för kommunstabens internationella resor och projekt, version två."
+    assert len(long_name) == 80
+    make_key(env, "submitter", long_name, "kommunstaben")
+    make_key(env, "officer", "Handläggare Cecilia")
+    session = f"vagval-{uuid.uuid4().hex[:8]}"
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "50")
+    try:
+        screen = run_in_terminal(session, env, f"{VAGVAL} keys list")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False, timeout=30)
+    assert "EXIT=0" in screen and "\t" not in screen
+    table = [line.rstrip() for line in screen.splitlines() if line and line[0] in "┏┃┡│├└"]
+    assert {len(line) for line in table} == {80}
+    assert len({tuple(i for i, ch in enumerate(line) if ch in "┏┳┓┃┡╇┩│├┼┤└┴┘") for line in table}) == 1
+    client = [line.split("│")[2].strip() for line in table if line.startswith("│")]
+    assert " ".join(c for c in client if c).startswith(long_name + " submitter, kommunstaben Handläggare Cecilia")

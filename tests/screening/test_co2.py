@@ -695,7 +695,7 @@ def test_unknown_place_without_any_near_match_still_raises(policy):
     ("Arlanda flygplats", "ARN"),
     ("Kastrup", "CPH"),  # Copenhagen Kastrup Airport
     ("Gardermoen", "OSL"),
-    ("Luleå flygplats", "LLA"),  # Lulea Airport
+    ("Luleå flygplats", "LLA"),  # Luleå Airport (airportsdata: Lulea Airport)
     ("Tromsø lufthavn", "TOS"),
 ])
 def test_a_name_no_town_bears_but_one_scheduled_airport_does_is_that_airport(policy, name, iata):

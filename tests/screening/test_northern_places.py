@@ -86,3 +86,33 @@ def test_the_data_set_is_the_north_of_the_three_countries_only():
     assert len(places) >= 600
     assert {country for _, country in places} == {"SE", "NO", "FI"}
     assert min(lat for lat, _ in places.values()) >= 62.0
+
+
+# Villages below cities500's size -> (name shown, country, lat, lon), from GeoNames' postal code table
+# (symerio/postal-codes-data@3a94317a6192e7e576c078538dfe665048d42edf, data/geonames/SE.txt: 980 16 Karesuando and
+# 981 94 Riksgränsen at accuracy 4, GeoNames' own point; FI.txt: 99490 Kilpisjärvi at accuracy 6, the postal area's
+# centroid). Abisko is not among them: its postal row carries Kiruna's coordinates.
+VILLAGES = {
+    "Karesuando": ("Karesuando", "SE", 68.4396, 22.4705),
+    "Riksgränsen": ("Riksgränsen", "SE", 68.427, 18.1257),
+    "riksgransen": ("Riksgränsen", "SE", 68.427, 18.1257),
+    "Kilpisjärvi": ("Kilpisjärvi", "FI", 69.0058, 20.9547),
+    "Kilpisjarvi": ("Kilpisjärvi", "FI", 69.0058, 20.9547),
+}
+
+
+@pytest.mark.parametrize("written", sorted(VILLAGES))
+def test_a_village_of_the_north_resolves_with_the_postal_tables_point(written):
+    name, country, lat, lon = VILLAGES[written]
+    r = run(body(travel=travel(legs=[leg("Luleå", written, "train")]))).climate.legs[0]
+    assert (r.to.kind, r.to.name, r.to.country) == ("city", f"{name} ({country})", country)
+    assert (r.to.lat, r.to.lon) == (lat, lon)
+    assert r.to.source.startswith("GeoNames postal codes") and "postal-codes-data@3a94317" in r.to.source
+
+
+def test_every_row_without_a_geonameid_names_its_source():
+    from app.screening.places import _northern_places
+
+    rows = [p for p in _northern_places() if p["geonameid"] is None]
+    assert sorted(p["name"] for p in rows) == ["Karesuando", "Kilpisjärvi", "Riksgränsen"]
+    assert all("GeoNames postal codes" in p["source"] for p in rows)

@@ -38,7 +38,7 @@ def test_hash_follows_content_not_formatting():
         (lambda d: d["factors"][0].update(with_rf=-1), "factors[0].with_rf", "greater than or equal to 0"),
         (lambda d: d["places"][0].update(lat=95), "places[0].lat", "less than or equal to 90"),
         (lambda d: d["travel"].pop("mode_shift_max_km"), "travel.mode_shift_max_km", "Field required"),
-        (lambda d: d["travel"].update(typo=1), "travel.typo", "Extra inputs are not permitted"),
+        (lambda d: d["travel"].update(typo=1), "travel.typo", "unknown field 'typo'"),
         # checks across fields name the exact field too, not the policy as a whole
         (lambda d: d["corridors"][0].update(ends=["lulea", "atlantis"]), "corridors[0].ends[1]",
          "'atlantis', which is not in places"),

@@ -256,6 +256,7 @@ const state = {
   me: null,
   years: [],
   departments: [],
+  active: new Set(),
   generation: 0,
   controller: null,
 };
@@ -626,11 +627,18 @@ function fillSelect(select, rows, allText, current) {
 
 async function loadOptions() {
   const current = filters();
-  const [years, departments] = await Promise.all([getJson("/v1/stats/by/year"), getJson("/v1/stats/by/department")]);
+  const [years, departments, organisation] = await Promise.all(
+    [getJson("/v1/stats/by/year"), getJson("/v1/stats/by/department"), getJson("/v1/departments")]);
   state.years = years.rows;
   state.departments = departments.rows;
+  // a retired department keeps its figures in the charts, but the filter takes active ones only (SPEC §13)
+  state.active = new Set(organisation.filter((d) => d.active).map((d) => d.slug));
   fillSelect($("filter-year"), state.years, t("allYears"), current.year);
-  fillSelect($("filter-department"), state.departments, t("allDepartments"), current.department);
+  fillSelect($("filter-department"), filterable(), t("allDepartments"), current.department);
+}
+
+function filterable() {
+  return state.departments.filter((row) => state.active.has(row.key));
 }
 
 async function loadFigures() {
@@ -801,7 +809,7 @@ function init() {
     applyTexts();
     if (!getKey() || $("content").hidden) return;
     fillSelect($("filter-year"), state.years, t("allYears"), filters().year);
-    fillSelect($("filter-department"), state.departments, t("allDepartments"), filters().department);
+    fillSelect($("filter-department"), filterable(), t("allDepartments"), filters().department);
     await loadFigures();
   });
 
