@@ -22,6 +22,7 @@ Redirects are not followed. What is left: a name could resolve differently betwe
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import ipaddress
 import json
@@ -99,7 +100,9 @@ def resolve(host: str, port: int | None) -> list[str]:
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """whsec_ and 32 random bytes in standard base64, as the Standard Webhooks libraries read it (not the URL-safe
+    alphabet: its - and _ would be dropped by their decoder)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def public(hook: Webhook, counts: dict[str, int] | None = None) -> dict[str, Any]:
@@ -218,10 +221,11 @@ def _fan_out_one(session: Session, webhook_id: str) -> int:
         return 0
     wanted = [r for r in rows if (not hook.events or r.type in hook.events)
               and (hook.department is None or r.department == hook.department)]
+    w = Webhook.__table__.c
     moved = conn.execute(update(Webhook.__table__)
-                         .where(Webhook.__table__.c.id == hook.id, Webhook.__table__.c.cursor_id == hook.cursor_id)
+                         .where(w.id == hook.id, w.cursor_id == hook.cursor_id, w.deleted_at.is_(None))
                          .values(cursor_id=rows[-1].id))
-    if moved.rowcount != 1:  # another worker fanned these out first
+    if moved.rowcount != 1:  # another worker fanned these out first, or the webhook was deleted meanwhile
         session.rollback()
         return 0
     now = utcnow()
@@ -330,6 +334,9 @@ async def deliver(client: httpx.AsyncClient, engine: Engine, settings: Settings,
         error = f"not sent: {exc.detail}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - one delivery's failure (a secret that cannot sign) is its own
+        log.exception("webhook delivery could not be made")
+        error = f"not sent: {type(exc).__name__}"
     outcome = await anyio.to_thread.run_sync(settle, engine, settings, job, status_code, error)
     WEBHOOK_ATTEMPTS.labels(outcome).inc()
     log.info("webhook delivery", extra={"delivery_id": job.delivery_id, "event_id": job.event["id"],
