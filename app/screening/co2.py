@@ -64,9 +64,22 @@ def flight_haul(great_circle_km: float, policy: Policy) -> str:
     return "short-haul" if great_circle_km < policy.distance.short_haul_below_km else "long-haul"
 
 
-def _corridor_ends(policy: Policy) -> dict[str, tuple[float, float]]:
-    """The coordinates of every place that ends a corridor."""
-    return {key: (policy.place(key).lat, policy.place(key).lon) for corridor in policy.corridors for key in corridor.ends}
+@dataclass(frozen=True, slots=True)
+class _CorridorEnds:
+    """The places that end a corridor, (key, lat, lon), and for each the corridors it ends: (corridor, its other
+    end, the corridor's place in the policy and which way round, 0 or 1)."""
+
+    places: tuple[tuple[str, float, float], ...]
+    corridors: dict[str, list[tuple[Corridor, str, tuple[int, int]]]]
+
+
+def _corridor_ends(policy: Policy) -> _CorridorEnds:
+    corridors: dict[str, list[tuple[Corridor, str, tuple[int, int]]]] = {}
+    for i, corridor in enumerate(policy.corridors):
+        e1, e2 = corridor.ends
+        corridors.setdefault(e1, []).append((corridor, e2, (i, 0)))
+        corridors.setdefault(e2, []).append((corridor, e1, (i, 1)))
+    return _CorridorEnds(tuple((key, policy.place(key).lat, policy.place(key).lon) for key in corridors), corridors)
 
 
 def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
@@ -79,30 +92,35 @@ def match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corrid
     return policy.memo(("corridor", a.lat, a.lon, b.lat, b.lon), lambda: _match_corridor(a, b, policy))
 
 
-def _km_to_ends(p: ResolvedPlace, ends: dict[str, tuple[float, float]], radius: float,
-                earth: float) -> dict[str, float]:
-    """Great-circle km from a place to each corridor end; infinite for an end farther than the radius in latitude
-    alone (a great circle is never shorter than its difference in latitude; 0.1 % margin for rounding)."""
+def _ends_near(p: ResolvedPlace, ends: _CorridorEnds, radius: float, earth: float) -> dict[str, float]:
+    """The corridor ends within the radius of a place, with their great-circle km. An end farther than the radius
+    in latitude alone is not measured (a great circle is never shorter than its difference in latitude; 0.1 %
+    margin for rounding)."""
     reach = math.degrees(radius / earth) * 1.001
-    return {key: haversine_km(p.lat, p.lon, lat, lon, earth) if abs(lat - p.lat) <= reach else math.inf
-            for key, (lat, lon) in ends.items()}
+    near = {}
+    for key, lat, lon in ends.places:
+        if abs(lat - p.lat) <= reach and (km := haversine_km(p.lat, p.lon, lat, lon, earth)) <= radius:
+            near[key] = km
+    return near
 
 
 def _match_corridor(a: ResolvedPlace, b: ResolvedPlace, policy: Policy) -> Corridor | None:
     ends = policy.memo("corridor_ends", lambda: _corridor_ends(policy))
     radius, earth = policy.travel.corridor_radius_km, policy.distance.earth_radius_km
-    from_a = _km_to_ends(a, ends, radius, earth)
-    if min(from_a.values(), default=math.inf) > radius:
+    near_a = _ends_near(a, ends, radius, earth)
+    if not near_a:
         return None  # no corridor starts or ends near this leg's start (most legs)
-    from_b = _km_to_ends(b, ends, radius, earth)
+    near_b = _ends_near(b, ends, radius, earth)
+    # The corridors with one end near a and the other near b, in the policy's order (the first wins a tie).
+    candidates = sorted(((order, corridor, end_a, end_b) for end_a in near_a
+                         for corridor, end_b, order in ends.corridors[end_a] if end_b in near_b),
+                        key=lambda c: c[0])
     best, best_km = None, math.inf
-    for corridor in policy.corridors:
-        e1, e2 = corridor.ends
-        for near_a, near_b in ((e1, e2), (e2, e1)):
-            da, db = from_a[near_a], from_b[near_b]
-            if (da <= radius and db <= radius and da < from_a[near_b] and db < from_b[near_a]
-                    and da + db < best_km):
-                best, best_km = corridor, da + db
+    for _, corridor, end_a, end_b in candidates:
+        da, db = near_a[end_a], near_b[end_b]
+        # an end beyond the radius is farther than both da and db
+        if da < near_a.get(end_b, math.inf) and db < near_b.get(end_a, math.inf) and da + db < best_km:
+            best, best_km = corridor, da + db
     return best
 
 

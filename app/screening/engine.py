@@ -44,6 +44,7 @@ def warm_up(policy: Policy) -> None:
     from app.screening.places import (
         _airports,
         _cities,
+        _cities_by_latitude,
         _names_by_initial,
         _own_names_of_towns,
         _scheduled,
@@ -60,7 +61,8 @@ def warm_up(policy: Policy) -> None:
     _names_by_initial()
     _scheduled_airport_names()
     _towns_with_letters()
-    gazetteer(policy)
+    _cities_by_latitude()
+    gazetteer(policy).scheduled_airports()
 
 
 def match_partners(proposal: Proposal, policy: Policy) -> list[PartnerResult]:

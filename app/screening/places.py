@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from app.screening.errors import ProposalError
 
@@ -67,6 +69,43 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: 
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * radius_km * math.asin(min(1.0, math.sqrt(h)))
+
+
+Row = TypeVar("Row")
+
+
+class LatitudeIndex(Generic[Row]):
+    """Rows sorted by latitude, for finding the nearest one to a point without measuring to all of them: the search
+    walks outward from the point's latitude, nearer side first, and stops once the latitude difference alone puts
+    every row not yet measured farther than the nearest one found."""
+
+    def __init__(self, rows: Sequence[Row], lat: Callable[[Row], float]):
+        order = sorted(range(len(rows)), key=lambda i: lat(rows[i]))  # stable: rows of one latitude keep their order
+        self._rows = [rows[i] for i in order]
+        self._lats = [lat(rows[i]) for i in order]
+        self._positions = order
+
+    def nearest(self, lat: float, distance: Callable[[Row], float], at_least: Callable[[float], float]) -> Row:
+        """The row at the least `distance`, the first of the given rows where several are equally near (as `min`
+        would choose); `at_least(row_lat)` must never exceed the distance to a row at that latitude and must grow
+        with the difference in latitude."""
+        lats, n = self._lats, len(self._lats)
+        above = bisect.bisect_left(lats, lat)
+        below = above - 1
+        best, best_distance, best_position = None, math.inf, math.inf
+        while below >= 0 or above < n:
+            if above < n and (below < 0 or lats[above] - lat <= lat - lats[below]):
+                i, above = above, above + 1
+            else:
+                i, below = below, below - 1
+            if at_least(lats[i]) > best_distance:
+                break  # and every row farther out in latitude, on either side
+            d = distance(self._rows[i])
+            if d < best_distance or (d == best_distance and self._positions[i] < best_position):
+                best, best_distance, best_position = self._rows[i], d, self._positions[i]
+        if best is None:
+            raise ValueError("no rows")
+        return best
 
 
 # -- the two public data sets, loaded once on first use ---------------------------------------
@@ -190,9 +229,19 @@ def _candidates(key: str) -> list[str]:
     return [n for n in _names_by_initial().get(key[:1], ()) if abs(len(n) - len(key)) <= max(2, len(key) // 3)]
 
 
+@lru_cache(maxsize=1)
+def _cities_by_latitude() -> LatitudeIndex[_City]:
+    return LatitudeIndex(_cities()[1], lambda c: c.lat)
+
+
 @lru_cache(maxsize=4096)
 def nearest_city(lat: float, lon: float) -> _City:
-    return min(_cities()[1], key=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2)
+    """The known town nearest to a point, in degrees of latitude and of longitude scaled to the point's latitude."""
+    scale = math.cos(math.radians(lat))
+    return _cities_by_latitude().nearest(
+        lat, distance=lambda c: (c.lat - lat) ** 2 + ((c.lon - lon) * scale) ** 2,
+        at_least=lambda city_lat: (city_lat - lat) ** 2,
+    )
 
 
 SAME_AIRPORT_KM = 50.0
@@ -229,14 +278,14 @@ def _scheduled() -> tuple[tuple[str, float, float], ...]:
     return tuple((code, row["lat"], row["lon"]) for code, row in _airports().items() if same(code, row))
 
 
-def nearest_airport(lat: float, lon: float, airports: tuple[tuple[str, float, float], ...]) -> str:
-    """The IATA code of the airport nearest to a point among (code, lat, lon) rows."""
-    best, best_km = "", math.inf
-    for code, alat, alon in airports:
-        km = haversine_km(lat, lon, alat, alon, 6371.0088)
-        if km < best_km:
-            best, best_km = code, km
-    return best
+def nearest_airport(lat: float, lon: float, airports: LatitudeIndex[tuple[str, float, float]]) -> str:
+    """The IATA code of the airport nearest to a point among (code, lat, lon) rows. A great circle is never shorter
+    than the one along the point's meridian to the airport's latitude (`at_least`; a metre added for rounding)."""
+    code, _, _ = airports.nearest(
+        lat, distance=lambda row: haversine_km(lat, lon, row[1], row[2], 6371.0088),
+        at_least=lambda airport_lat: haversine_km(lat, lon, airport_lat, lon, 6371.0088) - 0.001,
+    )
+    return code
 
 
 # An airport's name restores the letters of a town's name only for a town this close to it (Malmö is 28 km from
@@ -382,22 +431,27 @@ class Gazetteer:
                 self._places.setdefault(normalise(name), place)
         self._cache: dict[tuple[str, bool], ResolvedPlace] = {}
         self._nearest: dict[tuple[float, float], str] = {}
-        self._scheduled_airports: tuple[tuple[str, float, float], ...] | None = None
+        self._scheduled_airports: LatitudeIndex[tuple[str, float, float]] | None = None
 
     def nearest_airport(self, lat: float, lon: float) -> str:
         """The nearest airport with scheduled service (SPEC §6), measured to the policy's pinned coordinates where
         it pins them (towns round Brussels fly from BRU, not from Antwerp, nearer airportsdata's misplaced BRU)."""
         code = self._nearest.get((lat, lon))
         if code is None:
-            if self._scheduled_airports is None:
-                self._scheduled_airports = tuple(
-                    (c, self._pins[c].lat, self._pins[c].lon) if c in self._pins else (c, alat, alon)
-                    for c, alat, alon in _scheduled()
-                )
-            code = nearest_airport(lat, lon, self._scheduled_airports)
+            code = nearest_airport(lat, lon, self.scheduled_airports())
             if len(self._nearest) < 100_000:
                 self._nearest[(lat, lon)] = code
         return code
+
+    def scheduled_airports(self) -> LatitudeIndex[tuple[str, float, float]]:
+        """The airports with scheduled service as (code, lat, lon), at the policy's pinned coordinates where it pins
+        them; built on first use."""
+        if self._scheduled_airports is None:
+            self._scheduled_airports = LatitudeIndex([
+                (c, self._pins[c].lat, self._pins[c].lon) if c in self._pins else (c, alat, alon)
+                for c, alat, alon in _scheduled()
+            ], lambda row: row[1])
+        return self._scheduled_airports
 
     def airport(self, code: str, query: str) -> ResolvedPlace:
         row = _airports()[code]
