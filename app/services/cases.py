@@ -228,8 +228,7 @@ def _rescreen_chunk(session: Session, ids: list[str], policy: Policy, actor: Pri
             changed.append({"id": done.id, "title": done.title, "department": done.department,
                             "from": done.before, "to": done.after, "score_from": done.score_before,
                             "score_to": done.score_after})
-    session.flush()  # the screenings and audit rows, before the events (see app.services.events)
-    events.emit(session, feed)
+    events.emit(session, feed)  # after the screenings and audit rows (emit flushes them first)
     return done_count, changed, failed
 
 

@@ -70,6 +70,7 @@ def emit(conn: Connection | Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     if isinstance(conn, Session):
+        conn.flush()  # the ORM's pending rows (audit, screening) go first, before the lock is taken
         conn = conn.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_LOCK)  # held until this transaction ends: ids become visible in the order they are taken
