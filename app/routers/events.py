@@ -59,8 +59,9 @@ def list_events(
 ) -> Response:
     """Submitter keys see their own department's proposals' events (and policy activations); officer and admin keys
     see all. A reader that follows `next_cursor` gets every event exactly once, in one order, also while many writers
-    commit at once: an event appears once every transaction that began before its own has ended, so a cursor is
-    never moved past one still to come. Poll with the last `next_cursor`; an empty page means nothing new yet."""
+    commit at once: an event's id is taken under a lock its transaction holds until it commits, so an event with a
+    lower id is always committed before one with a higher id, and a cursor is never moved past one still to come.
+    Poll with the last `next_cursor`; an empty page means nothing new yet."""
     types = sorted({t.value for t in type}) if type else None
     body: dict[str, Any] = events.page(session, principal, after, limit, types)
     return Response(to_json(body), media_type="application/json")
