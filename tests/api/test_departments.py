@@ -7,14 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from app.db import normalise_url
@@ -25,7 +23,7 @@ from app.services import departments
 from app.services.keys import create_client_key
 from app.settings import Settings
 from tests.api.conftest import proposal
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, PG_URL, new_postgres_database
 
 DATA = Path(__file__).resolve().parents[2] / "app" / "data" / "departments.toml"
 SEEDED = tomllib.loads(DATA.read_text(encoding="utf-8"))["department"]
@@ -298,18 +296,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    base = make_url(normalise_url(PG_URL))
-    name = f"vagval_departments_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with new_postgres_database("vagval_departments") as url:
+        yield url
 
 
 def test_the_migration_keeps_the_departments_already_stored_as_retired_ones(empty_database):

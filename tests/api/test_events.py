@@ -17,6 +17,16 @@ from app.services import events
 from tests.api.conftest import proposal
 
 
+@pytest.fixture
+def pg_engine(database_url):
+    """An engine of its own on the test's PostgreSQL database, for transactions held open by hand."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite's single writer holds the database's write lock until it commits")
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
 def _feed(client, headers, **params):
     r = client.get("/v1/events", params=params, headers=headers)
     assert r.status_code == 200, r.text
@@ -192,48 +202,36 @@ def test_racing_writers_and_a_reader_following_the_feed(client, make_key, office
 
 
 @pytest.mark.postgres
-def test_postgres_an_open_writer_holds_back_the_next_until_it_ends(database_url, client, officer):
+def test_postgres_an_open_writer_holds_back_the_next_until_it_ends(pg_engine, client, officer):
     """A writes an event and stays open; B's event waits for A's end instead of taking an id and committing first,
     so a reader never sees B while A, with the lower id, could still commit."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite's single writer holds the database's write lock until it commits")
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as a:
-            a.begin()
-            events.emit(a, [events.row(events.EventType.policy_activated, version="A")])
+    with pg_engine.connect() as a:
+        a.begin()
+        events.emit(a, [events.row(events.EventType.policy_activated, version="A")])
 
-            def write_b():
-                with engine.begin() as b:
-                    events.emit(b, [events.row(events.EventType.policy_activated, version="B")])
+        def write_b():
+            with pg_engine.begin() as b:
+                events.emit(b, [events.row(events.EventType.policy_activated, version="B")])
 
-            b = threading.Thread(target=write_b)
-            b.start()
-            b.join(timeout=0.5)
-            assert b.is_alive()  # B waits for A
-            assert _feed(client, officer)["items"] == []
-            a.commit()
-        b.join(timeout=10)
-        assert not b.is_alive()
-        items = _feed(client, officer)["items"]
-        assert [e["data"]["version"] for e in items] == ["A", "B"]
-        assert int(items[0]["id"]) < int(items[1]["id"])
-    finally:
-        engine.dispose()
+        b = threading.Thread(target=write_b)
+        b.start()
+        b.join(timeout=0.5)
+        assert b.is_alive()  # B waits for A
+        assert _feed(client, officer)["items"] == []
+        a.commit()
+    b.join(timeout=10)
+    assert not b.is_alive()
+    items = _feed(client, officer)["items"]
+    assert [e["data"]["version"] for e in items] == ["A", "B"]
+    assert int(items[0]["id"]) < int(items[1]["id"])
 
 
 @pytest.mark.postgres
-def test_postgres_a_rolled_back_writer_leaves_a_gap_the_reader_passes(database_url, client, officer):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as a:
-            a.begin()
-            events.emit(a, [events.row(events.EventType.policy_activated, version="A")])
-            a.rollback()
-        with engine.begin() as b:
-            events.emit(b, [events.row(events.EventType.policy_activated, version="B")])
-        assert [e["data"]["version"] for e in _feed(client, officer)["items"]] == ["B"]
-    finally:
-        engine.dispose()
+def test_postgres_a_rolled_back_writer_leaves_a_gap_the_reader_passes(pg_engine, client, officer):
+    with pg_engine.connect() as a:
+        a.begin()
+        events.emit(a, [events.row(events.EventType.policy_activated, version="A")])
+        a.rollback()
+    with pg_engine.begin() as b:
+        events.emit(b, [events.row(events.EventType.policy_activated, version="B")])
+    assert [e["data"]["version"] for e in _feed(client, officer)["items"]] == ["B"]

@@ -77,13 +77,14 @@ class Servers:
         self.folder = folder
         self.started: list[Server] = []
 
-    def start(self, env: dict[str, str]) -> Server:
+    def start(self, env: dict[str, str], *args: str) -> Server:
+        """A server with the environment, and further `vagval serve` options (`--workers 2`)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = self.folder / f"server-{len(self.started) + 1}.log"
         with log.open("wb") as out:
             process = subprocess.Popen([str(VAGVAL), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                        "--no-access-log"], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                        "--no-access-log", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
         server = Server(process, url, log)
         self.started.append(server)
         wait_until_healthy(url, process, log)

@@ -6,7 +6,6 @@ PostgreSQL every event arrives, and none is sent by both."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -20,7 +19,7 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from tests.faults.conftest import BASE_PROPOSAL, Servers, bearer, fault_env
-from tests.live import VAGVAL, free_port, make_key, wait_until_healthy
+from tests.live import make_key
 
 DEADLINE = 60.0
 
@@ -184,47 +183,35 @@ def test_a_server_killed_before_delivering_delivers_after_restart(tmp_path: Path
 
 
 @pytest.mark.postgres
-def test_two_worker_processes_on_postgresql_send_each_delivery_once(tmp_path: Path, receiver: Receiver,
-                                                                    postgres_database: str) -> None:
+def test_two_worker_processes_on_postgresql_send_each_delivery_once(tmp_path: Path, servers: Servers,
+                                                                    receiver: Receiver, postgres_database: str) -> None:
     from sqlalchemy import create_engine, text
 
-    from tests.conftest import TABLES
+    from tests.conftest import TABLES, reset_departments
 
     engine = create_engine(postgres_database)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        reset_departments(conn)
     engine.dispose()
     env = webhook_env(tmp_path) | {"VAGVAL_DATABASE_URL": postgres_database}
     admin, submitter, officer = keys(env)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(VAGVAL), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                                    "2", "--no-access-log"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(url, process, log)
-        hook = register(url, admin, receiver.url)
-        proposals = 8
-        threads = [threading.Thread(target=create_and_decide, args=(url, submitter, officer, f"arbetare {i}"))
-                   for i in range(proposals)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        expected = proposals * 3  # created, screened, decided
-        got = receiver.wait_for(lambda r: len({x["headers"]["webhook-id"] for x in r}) >= expected)
-        time.sleep(1.5)  # anything sent twice would arrive by now
-        with receiver.lock:
-            counts = Counter(x["headers"]["webhook-id"] for x in receiver.received)
-        assert len(counts) == expected and set(counts.values()) == {1}, counts
-        for x in got:
-            Verifier(hook["secret"]).verify(x["body"], x["headers"])
-        pids = {json.loads(x["body"])["data"]["proposal_id"] for x in got}
-        assert len(pids) == proposals
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    url = servers.start(env, "--workers", "2").url
+    hook = register(url, admin, receiver.url)
+    proposals = 8
+    threads = [threading.Thread(target=create_and_decide, args=(url, submitter, officer, f"arbetare {i}"))
+               for i in range(proposals)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = proposals * 3  # created, screened, decided
+    got = receiver.wait_for(lambda r: len({x["headers"]["webhook-id"] for x in r}) >= expected)
+    time.sleep(1.5)  # anything sent twice would arrive by now
+    with receiver.lock:
+        counts = Counter(x["headers"]["webhook-id"] for x in receiver.received)
+    assert len(counts) == expected and set(counts.values()) == {1}, counts
+    for x in got:
+        Verifier(hook["secret"]).verify(x["body"], x["headers"])
+    pids = {json.loads(x["body"])["data"]["proposal_id"] for x in got}
+    assert len(pids) == proposals
